@@ -1,0 +1,138 @@
+/* kernel_main: from the boot stub to the hypervisor. Brings up the console,
+ * checks what the boot loader handed over, builds the host's memory map and
+ * clock, prints what it found, then hands the modules to the VMM. */
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/gdt.h"
+#include "kernel/mb2.h"
+#include "kernel/mm.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "kernel/serial.h"
+#include "kernel/string.h"
+#include "kernel/trap.h"
+#include "kernel/tsc.h"
+#include "vmm/vmm.h"
+
+#define DEFAULT_QUANTUM_MS 10
+#define EXIT_NO_VMX 3  /* power-off code when guests cannot run here */
+#define EXIT_BAD_BOOT 2
+
+
+static struct mb2_info boot_info;
+static struct vmm vmm;
+static struct boot_module modules[MB2_MAX_MODULES];
+
+static void print_cpu(void)
+{
+	struct cpuid_regs v = cpuid(0, 0);
+	char vendor[13];
+	memcpy(vendor, &v.ebx, 4);
+	memcpy(vendor + 4, &v.edx, 4);
+	memcpy(vendor + 8, &v.ecx, 4);
+	vendor[12] = 0;
+	char brand[49] = "";
+	if (cpuid(0x80000000, 0).eax >= 0x80000004) {
+		for (unsigned i = 0; i < 3; i++) {
+			struct cpuid_regs b = cpuid(0x80000002 + i, 0);
+			memcpy(brand + 16 * i, &b, 16);
+		}
+		brand[48] = 0;
+	}
+	uint32_t sig = cpuid(1, 0).eax;
+	unsigned family = (sig >> 8) & 0xF, model = (sig >> 4) & 0xF;
+	if (family == 0xF)
+		family += (sig >> 20) & 0xFF;
+	if (family == 6 || family >= 0xF)
+		model |= ((sig >> 16) & 0xF) << 4;
+	const char *b = brand;
+	while (*b == ' ')
+		b++;
+	kprintf("cpu: %s family 0x%x model 0x%x stepping %u%s%s\n", vendor, family, model, sig & 0xF, *b ? ", " : "",
+		b);
+}
+
+static uint64_t option_u64(const struct cmdline *cl, const char *key, uint64_t def, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+	int rc = cmdline_get_u64(cl, key, &v);
+	if (rc == CMDLINE_NOT_FOUND)
+		return def;
+	if (rc != 0 || v < min || v > max) {
+		kprintf("kestrel: option %s: expected a number from %lu to %lu; using %lu\n", key, min, max, def);
+		return def;
+	}
+	return v;
+}
+
+static void parse_options(struct vmm_options *opt, const char *cmdline)
+{
+	struct cmdline cl;
+	cmdline_parse(&cl, cmdline ? cmdline : "");
+	opt->quantum_ms = option_u64(&cl, "quantum", DEFAULT_QUANTUM_MS, 1, 1000);
+	opt->timeout_ms = option_u64(&cl, "timeout", 0, 1, UINT64_MAX / 1000000);
+	const char *lvl;
+	size_t len;
+	if (cmdline_get(&cl, "loglevel", &lvl, &len)) {
+		static const char *const names[] = {"error", "warn", "info", "debug"};
+		for (unsigned i = 0; i < 4; i++)
+			if (strlen(names[i]) == len && !strncmp(lvl, names[i], len))
+				console_set_log_level((enum log_level)i);
+	}
+	opt->monitor = !cmdline_flag(&cl, "nomonitor");
+}
+
+static unsigned collect_modules(void)
+{
+	for (unsigned i = 0; i < boot_info.nmods; i++) {
+		const struct mb2_module *m = &boot_info.mods[i];
+		const char *s = m->string;
+		const char *path = s;
+		while (*s && *s != ' ')
+			s++;
+		static char paths[MB2_MAX_MODULES][64];
+		size_t n = (size_t)(s - path) < sizeof(paths[i]) - 1 ? (size_t)(s - path) : sizeof(paths[i]) - 1;
+		memcpy(paths[i], path, n);
+		paths[i][n] = 0;
+		while (*s == ' ')
+			s++;
+		modules[i] = (struct boot_module){s, paths[i], (const void *)(uintptr_t)m->start, m->end - m->start};
+	}
+	return boot_info.nmods;
+}
+
+void kernel_main(uint32_t magic, uint64_t mbi)
+{
+	serial_init();
+	gdt_init();
+	idt_init();
+	host_pic_mask();
+	kprintf("\nKestrel %s: an x86-64 microhypervisor\n", KESTREL_VERSION);
+	const char *err;
+	if (mb2_parse((const void *)(uintptr_t)mbi, magic, &boot_info, &err) != 0) {
+		kprintf("kestrel: bad Multiboot2 information: %s\n", err);
+		power_off(EXIT_BAD_BOOT);
+	}
+	kprintf("boot: loader '%s', command line '%s'\n", boot_info.bootloader ? boot_info.bootloader : "?",
+		boot_info.cmdline ? boot_info.cmdline : "");
+	mm_init(&boot_info);
+	print_cpu();
+	struct tsc_calibration cal = tsc_calibrate();
+	kprintf("tsc: %lu.%03lu MHz (measured against the PIT", cal.hz / 1000000, cal.hz / 1000 % 1000);
+	if (cal.cpuid_hz)
+		kprintf("; CPUID claims %lu MHz", cal.cpuid_hz / 1000000);
+	kprintf(")\n");
+	struct vmm_options opt;
+	parse_options(&opt, boot_info.cmdline);
+	unsigned nmods = collect_modules();
+	for (unsigned i = 0; i < nmods; i++)
+		kprintf("module: %s '%s' %lu bytes\n", modules[i].path, modules[i].string, modules[i].size);
+	if (!vmm_probe(&vmm)) {
+		kprintf("vmx: not usable; powering off\n");
+		power_off(EXIT_NO_VMX);
+	}
+	kprintf("vmx: usable\n");
+	vmm_init(&vmm, &opt, modules, nmods);
+	vmm_run(&vmm);
+}

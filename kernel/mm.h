@@ -1,0 +1,15 @@
+/* The host's physical memory: one page allocator over all usable RAM. */
+#ifndef KESTREL_KERNEL_MM_H
+#define KESTREL_KERNEL_MM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A zeroed 4 KiB page, identity-mapped; 0 when memory is exhausted. */
+uint64_t mm_alloc_page(void);
+/* npages contiguous zeroed pages aligned to align_pages pages; 0 on failure. */
+uint64_t mm_alloc_contig(size_t npages, size_t align_pages);
+void mm_free_contig(uint64_t pa, size_t npages);
+uint64_t mm_free_pages(void);
+
+#endif

@@ -1,0 +1,47 @@
+/* Host console driver for the PC's COM1 16550A (PC16550D datasheet):
+ * 115200 baud 8N1, FIFOs on, no interrupts: transmit and receive are polled. */
+#include "kernel/serial.h"
+#include "kernel/cpu.h"
+
+#define COM1 0x3F8
+#define UART_THR 0 /* transmit holding register (write) */
+#define UART_RBR 0 /* receive buffer register (read) */
+#define UART_DLL 0 /* divisor latch low, when LCR.DLAB */
+#define UART_IER 1
+#define UART_DLM 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define LCR_DLAB 0x80
+#define LCR_8N1 0x03
+#define FCR_ENABLE_RESET 0x07 /* FIFO enable, clear RX and TX FIFOs */
+#define MCR_DTR_RTS 0x03
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+
+void serial_init(void)
+{
+	outb(COM1 + UART_IER, 0);
+	outb(COM1 + UART_LCR, LCR_DLAB);
+	outb(COM1 + UART_DLL, 1); /* 115200 = 1.8432 MHz / 16 / 1 */
+	outb(COM1 + UART_DLM, 0);
+	outb(COM1 + UART_LCR, LCR_8N1);
+	outb(COM1 + UART_FCR, FCR_ENABLE_RESET);
+	outb(COM1 + UART_MCR, MCR_DTR_RTS);
+}
+
+void serial_putc(char c)
+{
+	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
+		cpu_pause();
+	outb(COM1 + UART_THR, (uint8_t)c);
+}
+
+bool serial_getc(uint8_t *byte)
+{
+	if (!(inb(COM1 + UART_LSR) & LSR_DR))
+		return false;
+	*byte = inb(COM1 + UART_RBR);
+	return true;
+}

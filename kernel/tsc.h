@@ -1,0 +1,19 @@
+/* The host clock: the invariant TSC, calibrated once at boot against the PIT. */
+#ifndef KESTREL_KERNEL_TSC_H
+#define KESTREL_KERNEL_TSC_H
+
+#include <stdint.h>
+
+struct tsc_calibration {
+	uint64_t hz;       /* measured against PIT channel 2 */
+	uint64_t cpuid_hz; /* what CPUID 0x15/0x16 claims, 0 if nothing */
+};
+
+struct tsc_calibration tsc_calibrate(void);
+/* The frequency tsc_calibrate measured (0 before it ran). */
+uint64_t tsc_hz(void);
+uint64_t tsc_to_ms(uint64_t ticks);
+uint64_t tsc_from_ms(uint64_t ms);
+uint64_t tsc_to_ns(uint64_t ticks);
+
+#endif

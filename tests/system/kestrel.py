@@ -1,0 +1,257 @@
+"""Boot Kestrel in QEMU or Bochs and capture what it prints on COM1.
+
+Each test describes a boot (kernel command line, guest modules), gets an ISO
+built for it, runs it in an emulator until Kestrel powers off, and asserts on
+the serial log. A failing assertion shows the serial log and the tail of the
+emulator's log (see Run.fail).
+"""
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+KERNEL = os.path.join(BUILD, "kestrel.elf")
+GUESTS = os.path.join(BUILD, "guests")
+OUT = os.path.join(BUILD, "system")
+OVMF = "/usr/share/ovmf/OVMF.fd"
+
+# The deterministic Bochs set-up of ../shared/notes/bochs-vmx.md.
+BOCHSRC = """\
+display_library: rfb, options="timeout=0"
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+megs: {megs}
+cpu: model={model}, count=1, ips={ips}, reset_on_triple_fault=0
+ata0-slave: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+clock: sync=none, time0=946684800
+log: {log}
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+debugger_log: -
+{com1}
+port_e9_hack: enabled=1
+"""
+IPS = 50_000_000
+
+
+class Run:
+    """The outcome of one boot: serial text, emulator log, exit status."""
+
+    def __init__(self, name, serial, log, status, elapsed):
+        self.name, self.serial, self.log = name, serial, log
+        self.status, self.elapsed = status, elapsed
+
+    def fail(self, why):
+        tail = "\n".join(self.log.splitlines()[-40:])
+        raise AssertionError(
+            f"{why}\n--- serial log of {self.name} ---\n{self.serial}\n"
+            f"--- emulator log (tail) ---\n{tail}\n")
+
+    def expect(self, *needles):
+        for n in needles:
+            if n not in self.serial:
+                self.fail(f"expected {n!r} in the serial output")
+
+    def expect_not(self, *needles):
+        for n in needles:
+            if n in self.serial:
+                self.fail(f"did not expect {n!r} in the serial output")
+
+    def lines(self, prefix):
+        return [l for l in self.serial.splitlines() if l.startswith(prefix)]
+
+    def summary(self, vm):
+        """The summary line of one VM as a dict (state, reason, exit_code...)."""
+        for line in self.lines("summary: "):
+            parts = line.split(" ", 2)
+            if parts[1] == vm:
+                return parse_summary(parts[2])
+        self.fail(f"no summary line for VM {vm!r}")
+
+
+def parse_summary(rest):
+    out = {}
+    state, rest = rest.split(" reason=\"", 1)
+    out["state"] = state.split("=", 1)[1]
+    out["reason"], rest = rest.split("\" ", 1)
+    fields = rest.split(" ", 3)
+    out["exit_code"] = fields[0].split("=", 1)[1]
+    out["cpu"] = float(fields[1].split("=", 1)[1].rstrip("%"))
+    exits = fields[2].split("=", 1)[1].rstrip(":")
+    out["exits"] = int(exits)
+    out["by_reason"] = {}
+    if len(fields) > 3:
+        for item in fields[3].split(", "):
+            k, v = item.rsplit(" ", 1)
+            out["by_reason"][k] = int(v)
+    return out
+
+
+def build_iso(cmdline="", modules=(), name=None):
+    """An ISO with the kernel and the given modules.
+
+    modules: (file under build/guests, module string) pairs, e.g.
+    ("hello.bin", "hello mem=4M"). Raw files outside build/guests may be given
+    as absolute paths."""
+    cfg = "set timeout=0\nset default=0\nmenuentry \"Kestrel test\" {\n"
+    cfg += f"\tmultiboot2 /boot/kestrel.elf {cmdline}\n"
+    files = []
+    for f, s in modules:
+        src = f if os.path.isabs(f) else os.path.join(GUESTS, f)
+        files.append(src)
+        cfg += f"\tmodule2 /guests/{os.path.basename(src)} {s}\n"
+    cfg += "\tboot\n}\n"
+    digest = hashlib.sha1(cfg.encode()).hexdigest()[:12]
+    name = name or digest
+    os.makedirs(OUT, exist_ok=True)
+    iso = os.path.join(OUT, f"{name}.iso")
+    tree = tempfile.mkdtemp(prefix="kestrel-iso-")
+    try:
+        os.makedirs(os.path.join(tree, "boot", "grub"))
+        os.makedirs(os.path.join(tree, "guests"))
+        shutil.copy(KERNEL, os.path.join(tree, "boot", "kestrel.elf"))
+        for src in files:
+            shutil.copy(src, os.path.join(tree, "guests"))
+        with open(os.path.join(tree, "boot", "grub", "grub.cfg"), "w") as fh:
+            fh.write(cfg)
+        r = subprocess.run(["grub-mkrescue", "-o", iso, tree], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"grub-mkrescue failed:\n{r.stderr}")
+    finally:
+        shutil.rmtree(tree)
+    return iso
+
+
+def run_qemu(iso, uefi=False, timeout=60, name="qemu"):
+    serial = os.path.join(OUT, f"{name}.serial.txt")
+    cmd = ["qemu-system-x86_64", "-m", "512", "-cdrom", iso, "-display", "none",
+           "-serial", f"file:{serial}", "-no-reboot", "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if uefi:
+        cmd += ["-bios", OVMF]
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        status, log = r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired as e:
+        status, log = None, f"timed out after {timeout} s\n{e.stdout or ''}{e.stderr or ''}"
+    elapsed = time.monotonic() - t0
+    with open(serial, errors="replace") as fh:
+        text = fh.read().replace("\r", "")
+    return Run(name, text, log, status, elapsed)
+
+
+def bochs_config(iso, model, name, com1, megs=256):
+    log = os.path.join(OUT, f"{name}.bochs.log")
+    rc = os.path.join(OUT, f"{name}.bochsrc")
+    with open(rc, "w") as fh:
+        fh.write(BOCHSRC.format(megs=megs, model=model, ips=IPS, iso=iso, log=log, com1=com1))
+    cont = os.path.join(OUT, "cont.rc")
+    with open(cont, "w") as fh:
+        fh.write("c\nquit\n")
+    return rc, cont, log
+
+
+def read_log(path):
+    try:
+        with open(path, errors="replace") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return ""
+
+
+def run_bochs(iso, model="corei7_skylake_x", timeout=300, name="bochs", megs=256):
+    serial = os.path.join(OUT, f"{name}.serial.txt")
+    if os.path.exists(serial):
+        os.unlink(serial)
+    rc, cont, log = bochs_config(iso, model, name, f"com1: enabled=1, mode=file, dev={serial}", megs)
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout, cwd=OUT)
+        status = r.returncode
+    except subprocess.TimeoutExpired:
+        status = None
+    elapsed = time.monotonic() - t0
+    text = read_log(serial).replace("\r", "")
+    return Run(name, text, read_log(log), status, elapsed)
+
+
+class BochsSession:
+    """Bochs with COM1 on a TCP socket: the test types, Kestrel answers."""
+
+    def __init__(self, iso, model="corei7_skylake_x", name="bochs-tty", megs=256, timeout=300):
+        self.name, self.timeout = name, timeout
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(1)
+        port = self.srv.getsockname()[1]
+        rc, cont, self.log_path = bochs_config(
+            iso, model, name, f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{port}", megs)
+        self.proc = subprocess.Popen(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=OUT)
+        self.srv.settimeout(60)
+        self.conn, _ = self.srv.accept()
+        self.conn.settimeout(0.2)
+        self.text = ""
+        self.t0 = time.monotonic()
+
+    def _pump(self):
+        try:
+            data = self.conn.recv(65536)
+        except socket.timeout:
+            return True
+        except OSError:
+            return False
+        if not data:
+            return False
+        self.text += data.decode("latin-1").replace("\r", "")
+        return True
+
+    def wait_for(self, needle, timeout=120, start=0):
+        """Wait until needle appears after offset start; returns its end offset."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            i = self.text.find(needle, start)
+            if i >= 0:
+                return i + len(needle)
+            if not self._pump():
+                break
+        self.fail(f"timed out waiting for {needle!r}")
+
+    def send(self, data, gap=0.0):
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        if gap:
+            for b in data:
+                self.conn.sendall(bytes([b]))
+                time.sleep(gap)
+        else:
+            self.conn.sendall(data)
+
+    def close(self):
+        end = time.monotonic() + self.timeout
+        while self.proc.poll() is None and time.monotonic() < end:
+            if not self._pump():
+                break
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.conn.close()
+        self.srv.close()
+        return Run(self.name, self.text, read_log(self.log_path), self.proc.returncode,
+                   time.monotonic() - self.t0)
+
+    def fail(self, why):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        Run(self.name, self.text, read_log(self.log_path), None, 0).fail(why)

@@ -1,0 +1,61 @@
+"""Issue 2: the host boots from the ISO on BIOS and UEFI, in QEMU (no VMX)
+and in Bochs (VMX), prints what it found, and every run ends by itself."""
+import re
+
+import pytest
+
+from kestrel import build_iso, run_bochs, run_qemu
+
+MODULES = [("hello.bin", "hello mem=4M"), ("pm32.elf", "pm32")]
+QEMU_NO_VMX_EXIT = (3 << 1) | 1  # isa-debug-exit status for power_off(3)
+
+
+@pytest.fixture(scope="module")
+def iso():
+    return build_iso("timeout=5000", MODULES, name="boot")
+
+
+def check_host_boot(run):
+    run.expect("Kestrel 0.1.0: an x86-64 microhypervisor")
+    run.expect("boot: loader 'GRUB")
+    m = re.search(r"memory: (\d+) MiB usable", run.serial)
+    if not m or int(m.group(1)) < 100:
+        run.fail("expected a memory line with at least 100 MiB usable")
+    run.expect("module: /guests/hello.bin 'hello mem=4M'", "module: /guests/pm32.elf 'pm32'")
+    if not re.search(r"module: /guests/hello.bin 'hello mem=4M' \d+ bytes", run.serial):
+        run.fail("module line without its size")
+    if not re.search(r"cpu: \w+ family 0x[0-9a-f]+ model 0x[0-9a-f]+", run.serial):
+        run.fail("expected the CPU vendor and model")
+    if not re.search(r"tsc: \d+\.\d{3} MHz", run.serial):
+        run.fail("expected the measured TSC frequency")
+
+
+@pytest.mark.parametrize("uefi", [False, True], ids=["bios", "uefi"])
+def test_qemu_without_vmx_says_so_and_powers_off(iso, uefi):
+    run = run_qemu(iso, uefi=uefi, name=f"qemu-{'uefi' if uefi else 'bios'}", timeout=120)
+    check_host_boot(run)
+    run.expect("kestrel: cannot run guests: this CPU lacks VMX (CPUID.1:ECX.VMX[bit 5] is 0)")
+    run.expect_not("PANIC", "host exception")
+    if run.status != QEMU_NO_VMX_EXIT:
+        run.fail(f"QEMU should exit through isa-debug-exit with {QEMU_NO_VMX_EXIT}, got {run.status}")
+
+
+@pytest.mark.parametrize("model,revision", [("corei7_skylake_x", "0x2b"), ("tigerlake", "0x4")])
+def test_bochs_boots_with_vmx(iso, model, revision):
+    run = run_bochs(iso, model=model, name=f"boot-{model}")
+    check_host_boot(run)
+    run.expect("vmx: usable", f"VMX on (VMCS revision {revision}")
+    run.expect("kestrel: summary of 2 VMs")
+    run.expect_not("PANIC", "host exception")
+    if run.status is None:
+        run.fail("Bochs did not end by itself")
+
+
+def test_tsc_calibration_ignores_cpuid_in_bochs(iso):
+    """Bochs's TSC runs at ips (50 MHz here) whatever CPUID 0x15/0x16 claim."""
+    run = run_bochs(iso, model="corei7_skylake_x", name="boot-tsc")
+    m = re.search(r"tsc: (\d+)\.(\d{3}) MHz", run.serial)
+    mhz = int(m.group(1)) + int(m.group(2)) / 1000
+    if abs(mhz - 50.0) > 0.5:
+        run.fail(f"TSC calibrated to {mhz} MHz, expected 50 MHz (ips)")
+    run.expect("CPUID claims 3500 MHz")

@@ -1,0 +1,125 @@
+"""Issue 3: guests from modules, each with its own VMCS and EPT, scheduled
+round robin on the VMX-preemption timer; load errors, endings, containment."""
+import os
+
+import pytest
+
+from kestrel import OUT, build_iso, run_bochs
+
+MODELS = ["corei7_skylake_x", "tigerlake"]
+
+
+def boot(name, modules, cmdline="nomonitor timeout=4000", model="corei7_skylake_x"):
+    iso = build_iso(cmdline, modules, name=name)
+    run = run_bochs(iso, model=model, name=f"{name}-{model}")
+    run.expect_not("PANIC", "host exception")
+    run.expect("kestrel: summary of")
+    return run
+
+
+def expect_state(run, vm, state, exit_code=None, reason=None):
+    s = run.summary(vm)
+    if s["state"] != state:
+        run.fail(f"VM {vm}: state {s['state']!r}, expected {state!r} ({s['reason']})")
+    if exit_code is not None and s["exit_code"] != str(exit_code):
+        run.fail(f"VM {vm}: exit code {s['exit_code']}, expected {exit_code}")
+    if reason is not None and reason not in s["reason"]:
+        run.fail(f"VM {vm}: reason {s['reason']!r} does not mention {reason!r}")
+    return s
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_shipped_guests_run_together(model):
+    run = boot("shipped", [("hello.bin", "hello"), ("pm32.elf", "pm32"), ("lm64.elf", "lm64"),
+                           ("spin.bin", "spin mem=2M"), ("ticker.elf", "ticker")], model=model)
+    run.expect("[hello] Hello from real mode")
+    expect_state(run, "hello", "stopped", 0, "port 0xF4")
+    expect_state(run, "pm32", "stopped", 0, "shutdown hypercall")
+    expect_state(run, "lm64", "stopped", 0, "port 0xF4")
+    spin = expect_state(run, "spin", "running")
+    if spin["by_reason"].get("PREEMPTION_TIMER", 0) < 10:
+        run.fail("spin was never preempted by the VMX-preemption timer")
+    if not run.lines("[ticker] uptime"):
+        run.fail("ticker printed no uptime line beside spin")
+
+
+def test_busy_guests_get_equal_shares():
+    names = [f"busy{i}" for i in range(4)]
+    run = boot("fair", [("busy.bin", f"{n} mem=1M") for n in names], cmdline="nomonitor timeout=3000")
+    shares = [expect_state(run, n, "running")["cpu"] for n in names]
+    mean = sum(shares) / len(shares)
+    if mean < 20:
+        run.fail(f"busy guests got only {shares}% of the CPU")
+    for n, s in zip(names, shares):
+        if abs(s - mean) > mean * 0.01:
+            run.fail(f"{n} got {s}% of the CPU, others {shares}: not within 1% of {mean:.2f}%")
+
+
+def test_each_guest_has_its_own_memory():
+    run = boot("ept", [("ept_write.elf", "writer"), ("ept_read.elf", "reader")])
+    run.expect("[writer] wrote", "[reader] isolated")
+    run.expect_not("LEAK")
+    expect_state(run, "reader", "stopped", 0)
+
+
+def test_bad_modules_are_reported_and_skipped():
+    big = os.path.join(OUT, "big.bin")
+    os.makedirs(OUT, exist_ok=True)
+    with open(big, "wb") as fh:
+        fh.write(b"\x90" * (1 << 20))
+    run = boot("loaderr", [
+        ("empty.bin", "empty"),
+        ("badelf.elf", "badelf"),
+        ("elfhigh.elf", "elfhigh"),
+        ("hello.bin", "hello"),
+        ("hello.bin", "hello"),
+        ("hello.bin", ""),
+        ("hello.bin", "opt foo=1"),
+        ("hello.bin", "size mem=12Q"),
+        (big, "big mem=1M"),
+    ])
+    for path, what in [("/guests/empty.bin", "empty"), ("/guests/badelf.elf", "badelf"),
+                       ("/guests/elfhigh.elf", "elfhigh"), ("/guests/big.bin", "big")]:
+        if not [l for l in run.lines("kestrel: module ") if path in l and what in l and "skipped" in l]:
+            run.fail(f"no load error reported for {path}")
+    skipped = [l for l in run.lines("kestrel: module ") if "skipped" in l]
+    if len(skipped) != 8:
+        run.fail(f"expected 8 skipped modules, got {len(skipped)}")
+    run.expect("another guest already has this name", "foo=1", "12Q")
+    run.expect("[hello] Hello from real mode")
+    expect_state(run, "hello", "stopped", 0)
+
+
+def test_every_way_a_guest_ends():
+    run = boot("endings", [
+        ("exitcode.elf", "hc42"),
+        ("exit7.bin", "port7"),
+        ("triple.elf", "triple"),
+        ("hltoff.bin", "hltoff"),
+        ("oob.elf", "oob mem=8M"),
+    ])
+    expect_state(run, "hc42", "stopped", 42, "shutdown hypercall")
+    expect_state(run, "port7", "stopped", 7, "port 0xF4")
+    expect_state(run, "triple", "crashed", None, "triple fault")
+    expect_state(run, "hltoff", "halted", None, "HLT with interrupts disabled")
+    expect_state(run, "oob", "crashed", None, "EPT violation")
+    if "0x4000000" not in run.summary("oob")["reason"]:
+        run.fail("the EPT violation report does not name the guest-physical address 0x4000000")
+
+
+def test_hostile_guests_are_contained():
+    run = boot("hostile", [
+        ("vmxon.elf", "vmxon"),
+        ("featctl.elf", "featctl"),
+        ("reset.bin", "reset"),
+        ("oob.elf", "oob"),
+        ("pm32.elf", "pm32"),
+    ], cmdline="nomonitor timeout=3000")
+    expect_state(run, "vmxon", "stopped", 6)
+    run.expect("[vmxon] ud")
+    expect_state(run, "featctl", "stopped", 13)
+    run.expect("[featctl] gp")
+    run.expect("[reset] *** reset through port 0xCF9: restarting")
+    run.expect_not("[reset] still here")
+    expect_state(run, "oob", "crashed", None, "EPT violation")
+    expect_state(run, "pm32", "stopped", 0)

@@ -1,0 +1,15 @@
+/* Device state as text, for the monitor's pic, pit and uart commands. */
+#ifndef KESTREL_VMM_DEV_SHOW_H
+#define KESTREL_VMM_DEV_SHOW_H
+
+#include <stdint.h>
+
+#include "vmm/dev/isa.h"
+
+typedef void (*show_put)(void *ctx, char c);
+
+void pic_show(const struct pic *pic, show_put put, void *ctx);
+void pit_show(const struct pit *pit, uint64_t now, show_put put, void *ctx);
+void uart_show(const struct isa *isa, show_put put, void *ctx);
+
+#endif

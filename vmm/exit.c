@@ -1,0 +1,247 @@
+/* Exit decoding, accounting and the dispatch table (SDM 3C 28.2, appendix C).
+ * A reason with no handler stops that guest with a full report. */
+#include "vmm/exit.h"
+#include <stddef.h>
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+#include "vmm/vmcs.h"
+
+static void exit_decode(struct vm_exit *e)
+{
+	uint32_t raw = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+	*e = (struct vm_exit){
+		.reason = raw & 0xFFFF,
+		.entry_failure = raw & EXIT_REASON_ENTRY_FAILURE_BIT,
+		.qualification = vmcs_read(VMCS_EXIT_QUALIFICATION),
+		.rip = vmcs_read(VMCS_GUEST_RIP),
+		.insn_len = (unsigned)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LENGTH),
+	};
+	uint64_t q = e->qualification;
+	switch (e->reason) {
+	case EXIT_REASON_IO_INSTRUCTION: /* SDM 3C table 28-5 */
+		e->io.size = (q & 7) + 1;
+		e->io.in = q & (1u << 3);
+		e->io.string = q & (1u << 4);
+		e->io.rep = q & (1u << 5);
+		e->io.port = (uint16_t)(q >> 16);
+		if (e->io.string) { /* SDM 3C table 28-8, INS/OUTS instruction information */
+			uint32_t info = (uint32_t)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_INFO);
+			e->io.addr_bits = (uint8_t)(16u << ((info >> 7) & 3));
+			e->io.seg = (info >> 15) & 7;
+			e->gla = vmcs_read(VMCS_GUEST_LINEAR_ADDRESS);
+		}
+		break;
+	case EXIT_REASON_CR_ACCESS: /* table 28-3 */
+		e->cr.cr = q & 15;
+		e->cr.type = (q >> 4) & 3;
+		e->cr.gpr = (q >> 8) & 15;
+		e->cr.lmsw_source = (uint16_t)(q >> 16);
+		break;
+	case EXIT_REASON_EPT_VIOLATION: /* table 28-7 */
+		e->ept.read = q & 1;
+		e->ept.write = q & 2;
+		e->ept.fetch = q & 4;
+		e->ept.gla_valid = q & (1u << 7);
+		e->gla = e->ept.gla_valid ? vmcs_read(VMCS_GUEST_LINEAR_ADDRESS) : 0;
+		/* fall through */
+	case EXIT_REASON_EPT_MISCONFIGURATION:
+		e->gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+		break;
+	case EXIT_REASON_EXCEPTION_OR_NMI:
+		e->intr_info = (uint32_t)vmcs_read(VMCS_VM_EXIT_INTERRUPTION_INFO);
+		e->intr_error = (uint32_t)vmcs_read(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE);
+		break;
+	}
+}
+
+/*
+ * An exit in the middle of delivering an event (an EPT violation on the IDT,
+ * say) leaves the event in the IDT-vectoring field: deliver it again at the
+ * next entry (SDM 3C 28.2.4, 29.2.4 "Reflecting Exceptions to Guest Software").
+ */
+static void exit_requeue_vectoring(void)
+{
+	uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	if (!(info & INTR_INFO_VALID))
+		return;
+	unsigned type = INTR_INFO_TYPE(info);
+	bool has_err = info & INTR_INFO_DELIVER_ERROR_CODE;
+	uint32_t err = has_err ? (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE) : 0;
+	vcpu_inject(type, INTR_INFO_VECTOR(info), has_err, err,
+		    (unsigned)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LENGTH));
+}
+
+static enum exit_action exit_resume(struct vm *vm, const struct vm_exit *e)
+{
+	(void)vm;
+	(void)e;
+	return EXIT_RESUME;
+}
+
+static enum exit_action exit_external_interrupt(struct vm *vm, const struct vm_exit *e)
+{
+	(void)vm;
+	(void)e;
+	/* Let the host IDT take it: a short window with interrupts on. */
+	__asm__ volatile("sti; nop; cli");
+	return EXIT_RESUME;
+}
+
+static enum exit_action exit_exception_or_nmi(struct vm *vm, const struct vm_exit *e)
+{
+	if (INTR_INFO_TYPE(e->intr_info) == INTR_TYPE_NMI) {
+		klog(LOG_WARN, "host NMI while running %s\n", vm->opts.name);
+		return EXIT_RESUME;
+	}
+	return exit_unhandled(vm, e, "unexpected exception exit");
+}
+
+static enum exit_action exit_triple_fault(struct vm *vm, const struct vm_exit *e)
+{
+	vm_end(vm, VM_CRASHED, "triple fault at RIP 0x%lx", e->rip);
+	return EXIT_STOPPED;
+}
+
+/* VMX, SMX and other instructions Kestrel does not offer: #UD as on a CPU
+ * without them (CPUID hides VMX, SMX, MONITOR/MWAIT). */
+static enum exit_action exit_inject_ud(struct vm *vm, const struct vm_exit *e)
+{
+	(void)vm;
+	(void)e;
+	vcpu_inject_ud();
+	return EXIT_RESUME;
+}
+
+static enum exit_action exit_inject_gp(struct vm *vm, const struct vm_exit *e)
+{
+	(void)vm;
+	(void)e;
+	vcpu_inject_gp();
+	return EXIT_RESUME;
+}
+
+/* INVD would drop dirty lines the host owns; WBINVD is harmless to skip. */
+static enum exit_action exit_skip(struct vm *vm, const struct vm_exit *e)
+{
+	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	return EXIT_RESUME;
+}
+
+static enum exit_action exit_interrupt_window(struct vm *vm, const struct vm_exit *e)
+{
+	(void)e;
+	vcpu_set_interrupt_window(&vm->vcpu, false);
+	return EXIT_RESUME;
+}
+
+static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *e)
+{
+	vm_end(vm, VM_CRASHED, "EPT violation: %s%s%s guest-physical 0x%lx (outside its %lu KiB of RAM) at RIP 0x%lx",
+	       e->ept.read ? "read" : "", e->ept.write ? "write" : "", e->ept.fetch ? "fetch" : "", e->gpa,
+	       vm->opts.mem >> 10, e->rip);
+	return EXIT_STOPPED;
+}
+
+static const exit_handler exit_handlers[EXIT_REASON_COUNT] = {
+	[EXIT_REASON_EXCEPTION_OR_NMI] = exit_exception_or_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = exit_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = exit_resume,
+	[EXIT_REASON_SIPI] = exit_resume,
+	[EXIT_REASON_INTERRUPT_WINDOW] = exit_interrupt_window,
+	[EXIT_REASON_CPUID] = exit_cpuid,
+	[EXIT_REASON_GETSEC] = exit_inject_ud,
+	[EXIT_REASON_HLT] = exit_hlt,
+	[EXIT_REASON_INVD] = exit_skip,
+	[EXIT_REASON_RDPMC] = exit_inject_gp,
+	[EXIT_REASON_VMCALL] = exit_vmcall,
+	[EXIT_REASON_VMCLEAR] = exit_inject_ud,
+	[EXIT_REASON_VMLAUNCH] = exit_inject_ud,
+	[EXIT_REASON_VMPTRLD] = exit_inject_ud,
+	[EXIT_REASON_VMPTRST] = exit_inject_ud,
+	[EXIT_REASON_VMREAD] = exit_inject_ud,
+	[EXIT_REASON_VMRESUME] = exit_inject_ud,
+	[EXIT_REASON_VMWRITE] = exit_inject_ud,
+	[EXIT_REASON_VMXOFF] = exit_inject_ud,
+	[EXIT_REASON_VMXON] = exit_inject_ud,
+	[EXIT_REASON_CR_ACCESS] = exit_cr_access,
+	[EXIT_REASON_IO_INSTRUCTION] = exit_io,
+	[EXIT_REASON_RDMSR] = exit_rdmsr,
+	[EXIT_REASON_WRMSR] = exit_wrmsr,
+	[EXIT_REASON_MWAIT] = exit_inject_ud,
+	[EXIT_REASON_MONITOR] = exit_inject_ud,
+	[EXIT_REASON_EPT_VIOLATION] = exit_ept_violation,
+	[EXIT_REASON_INVEPT] = exit_inject_ud,
+	[EXIT_REASON_PREEMPTION_TIMER] = exit_resume,
+	[EXIT_REASON_INVVPID] = exit_inject_ud,
+	[EXIT_REASON_WBINVD] = exit_skip,
+	[EXIT_REASON_XSETBV] = exit_xsetbv,
+	[EXIT_REASON_VMFUNC] = exit_inject_ud,
+};
+
+enum exit_action exit_dispatch(struct vm *vm)
+{
+	struct vm_exit e;
+	exit_decode(&e);
+	vm->exits_total++;
+	if (e.reason < EXIT_REASON_COUNT)
+		vm->exits[e.reason]++;
+	if (e.entry_failure) {
+		const char *what = e.reason == EXIT_REASON_ENTRY_FAILURE_GUEST_STATE ? "invalid guest state"
+				   : e.reason == EXIT_REASON_ENTRY_FAILURE_MSR_LOADING ? "MSR loading"
+										       : "machine check";
+		vm_end(vm, VM_CRASHED, "VM entry failed: %s (exit reason %u, qualification %lu)", what, e.reason,
+		       e.qualification);
+		return EXIT_STOPPED;
+	}
+	exit_requeue_vectoring();
+	exit_handler h = e.reason < EXIT_REASON_COUNT ? exit_handlers[e.reason] : 0;
+	if (!h)
+		return exit_unhandled(vm, &e, "no handler for this exit");
+	return h(vm, &e);
+}
+
+enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const char *why)
+{
+	struct vcpu_state s;
+	vcpu_snapshot(&vm->vcpu, &s);
+	const char *name = exit_reason_name(e->reason);
+	kprintf("[%s] *** %s: exit reason %u (%s), qualification 0x%lx, RIP 0x%lx\n", vm->opts.name, why, e->reason,
+		name ? name : "?", e->qualification, e->rip);
+	kprintf("[%s]     RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", vm->opts.name, s.regs.rax, s.regs.rbx,
+		s.regs.rcx, s.regs.rdx);
+	kprintf("[%s]     RSI %016lx RDI %016lx RBP %016lx RSP %016lx\n", vm->opts.name, s.regs.rsi, s.regs.rdi,
+		s.regs.rbp, s.rsp);
+	kprintf("[%s]     RFLAGS %08lx CR0 %08lx CR3 %08lx CR4 %08lx EFER %lx CS %04x\n", vm->opts.name, s.rflags,
+		s.cr0, s.cr3, s.cr4, s.efer, s.seg[1].sel);
+	vm_end(vm, VM_CRASHED, "%s: exit reason %u (%s), qualification 0x%lx, RIP 0x%lx", why, e->reason,
+	       name ? name : "?", e->qualification, e->rip);
+	return EXIT_STOPPED;
+}
+
+static const unsigned gpr_offset[16] = {
+	offsetof(struct guest_regs, rax), offsetof(struct guest_regs, rcx), offsetof(struct guest_regs, rdx),
+	offsetof(struct guest_regs, rbx), 0, offsetof(struct guest_regs, rbp),
+	offsetof(struct guest_regs, rsi), offsetof(struct guest_regs, rdi), offsetof(struct guest_regs, r8),
+	offsetof(struct guest_regs, r9), offsetof(struct guest_regs, r10), offsetof(struct guest_regs, r11),
+	offsetof(struct guest_regs, r12), offsetof(struct guest_regs, r13), offsetof(struct guest_regs, r14),
+	offsetof(struct guest_regs, r15),
+};
+
+uint64_t exit_gpr(struct vm *vm, unsigned n)
+{
+	if (n == 4)
+		return vcpu_rsp();
+	return *(uint64_t *)((char *)&vm->vcpu.regs + gpr_offset[n & 15]);
+}
+
+void exit_set_gpr(struct vm *vm, unsigned n, uint64_t v)
+{
+	if (n == 4) {
+		vmcs_write(VMCS_GUEST_RSP, v);
+		return;
+	}
+	*(uint64_t *)((char *)&vm->vcpu.regs + gpr_offset[n & 15]) = v;
+}

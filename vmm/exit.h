@@ -1,0 +1,77 @@
+/* VM exits decoded into a neutral description, then dispatched through one
+ * table indexed by the basic exit reason (SDM 3C 28.2 "Recording VM-Exit
+ * Information"). Handlers decide; they never VMREAD the raw fields. */
+#ifndef KESTREL_VMM_EXIT_H
+#define KESTREL_VMM_EXIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+struct vm_exit {
+	unsigned reason; /* basic exit reason, bits 15:0 */
+	bool entry_failure;
+	uint64_t qualification;
+	uint64_t rip;
+	unsigned insn_len;
+	uint64_t gpa; /* EPT violations and misconfigurations */
+	uint64_t gla;
+	uint32_t intr_info, intr_error; /* exception or NMI exits */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size; /* 1, 2 or 4 */
+			bool in, string, rep;
+			uint8_t addr_bits; /* string I/O: 16, 32 or 64 */
+			uint8_t seg;       /* string I/O: OUTS source segment, 0 = ES ... 5 = GS */
+		} io;
+		struct {
+			uint8_t cr;
+			uint8_t type; /* CR_ACCESS_* */
+			uint8_t gpr;  /* 0 = RAX ... 15 = R15 */
+			uint16_t lmsw_source;
+		} cr;
+		struct {
+			bool read, write, fetch;
+			bool gla_valid;
+		} ept;
+	};
+};
+
+#define CR_ACCESS_MOV_TO 0
+#define CR_ACCESS_MOV_FROM 1
+#define CR_ACCESS_CLTS 2
+#define CR_ACCESS_LMSW 3
+
+/* What the scheduler does after a handler ran. */
+enum exit_action {
+	EXIT_RESUME,     /* back into the same guest, rest of its slice */
+	EXIT_RESCHEDULE, /* give the CPU to the next VM (yield, HLT, reset) */
+	EXIT_STOPPED,    /* the handler ended the VM (vm_end was called) */
+};
+
+typedef enum exit_action (*exit_handler)(struct vm *vm, const struct vm_exit *e);
+
+/* Read the exit from the current VMCS, count it and run its handler. */
+enum exit_action exit_dispatch(struct vm *vm);
+/* Stop the VM with a full report: reason, qualification, RIP, registers. */
+enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const char *why);
+
+/* The handlers, one file per family. */
+enum exit_action exit_io(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_io_port(struct vm *vm, const struct vm_exit *e, uint32_t *val);
+enum exit_action exit_rdmsr(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_wrmsr(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_cpuid(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_vmcall(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e);
+enum exit_action exit_hlt(struct vm *vm, const struct vm_exit *e);
+
+/* Guest general register n (SDM 3C table 28-3 order), sized for the mode. */
+uint64_t exit_gpr(struct vm *vm, unsigned n);
+void exit_set_gpr(struct vm *vm, unsigned n, uint64_t v);
+
+#endif

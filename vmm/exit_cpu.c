@@ -1,0 +1,112 @@
+/* Exits for CPU state the VMM owns: control-register access (SDM 3C 28.1.3,
+ * table 28-3), XSETBV (SDM 2 "XSETBV") and HLT (SDM 3C 26.1.3). */
+#include "kernel/cpu.h"
+#include "vmm/exit.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+/* PAE paging outside IA-32e mode takes its PDPTEs from the VMCS at VM entry
+ * (SDM 3C 27.3.2.4): load them as MOV to CR0/CR4 would have. */
+static bool cr_reload_pdptes(struct vm *vm)
+{
+	uint64_t cr0 = vcpu_cr0(), cr4 = vcpu_cr4();
+	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || vcpu_long_mode())
+		return true;
+	const uint64_t *p = vm_gpa(vm, vcpu_cr3() & 0xFFFFFFE0, 32);
+	if (!p)
+		return false;
+	vcpu_set_pdptes(p);
+	return true;
+}
+
+static bool cr_mov_to(struct vm *vm, unsigned cr, uint64_t val)
+{
+	if (!vcpu_long_mode())
+		val &= 0xFFFFFFFF;
+	switch (cr) {
+	case 0:
+		return vcpu_write_cr0(&vm->vcpu, val);
+	case 4:
+		return vcpu_write_cr4(&vm->vcpu, val);
+	case 8: /* the TPR without a local APIC: kept, not acted on */
+		if (val > 15)
+			return false;
+		vm->vcpu.cr8 = val;
+		return true;
+	}
+	return false;
+}
+
+enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e)
+{
+	bool ok = true;
+	switch (e->cr.type) {
+	case CR_ACCESS_MOV_TO:
+		ok = cr_mov_to(vm, e->cr.cr, exit_gpr(vm, e->cr.gpr));
+		break;
+	case CR_ACCESS_MOV_FROM:
+		if (e->cr.cr != 8)
+			return exit_unhandled(vm, e, "MOV from a control register exited");
+		exit_set_gpr(vm, e->cr.gpr, vm->vcpu.cr8);
+		break;
+	case CR_ACCESS_LMSW: /* loads PE, MP, EM, TS; cannot clear PE */
+		ok = vcpu_write_cr0(&vm->vcpu, (vcpu_cr0() & ~0xEull) | (e->cr.lmsw_source & 0xF) |
+						       (vcpu_cr0() & CR0_PE));
+		break;
+	case CR_ACCESS_CLTS:
+		ok = vcpu_write_cr0(&vm->vcpu, vcpu_cr0() & ~(1ull << 3));
+		break;
+	}
+	if (ok && !cr_reload_pdptes(vm)) {
+		vm_end(vm, VM_CRASHED, "PAE page-directory pointer table at 0x%lx is outside guest RAM", vcpu_cr3());
+		return EXIT_STOPPED;
+	}
+	if (!ok) {
+		vcpu_inject_gp();
+		return EXIT_RESUME;
+	}
+	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	return EXIT_RESUME;
+}
+
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+
+/* XSETBV as hardware checks it: #UD without CR4.OSXSAVE; #GP at CPL > 0,
+ * for XCR other than 0, without x87, AVX without SSE, or unsupported bits. */
+enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
+{
+	struct guest_regs *g = &vm->vcpu.regs;
+	uint64_t val = (g->rdx << 32) | (uint32_t)g->rax;
+	if (!(vcpu_cr4() & CR4_OSXSAVE)) {
+		vcpu_inject_ud();
+		return EXIT_RESUME;
+	}
+	struct cpuid_regs d = cpuid(0xD, 0);
+	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+	if (vcpu_cpl() || (uint32_t)g->rcx != 0 || !(val & XCR0_X87) || ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||
+	    (val & ~supported)) {
+		vcpu_inject_gp();
+		return EXIT_RESUME;
+	}
+	vm->vcpu.xcr0 = val;
+	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	return EXIT_RESUME;
+}
+
+/* HLT waits for an interrupt. With RFLAGS.IF clear nothing can wake it (no
+ * NMI source is modelled), so the guest has halted for good. */
+enum exit_action exit_hlt(struct vm *vm, const struct vm_exit *e)
+{
+	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	if (!(vcpu_rflags() & RFLAGS_IF)) {
+		vm_end(vm, VM_HALTED, "HLT with interrupts disabled at RIP 0x%lx", e->rip);
+		return EXIT_STOPPED;
+	}
+	if (vcpu_event_pending() || isa_intr(&vm->isa))
+		return EXIT_RESUME;
+	vm->state = VM_BLOCKED;
+	return EXIT_RESCHEDULE;
+}

@@ -1,0 +1,94 @@
+/* CPUID exits (SDM 2 "CPUID"): the host's answers, less what a guest must not
+ * see or cannot use here (VMX, SMX, MONITOR, x2APIC, PCID, performance
+ * monitoring, machine-check architecture, the local APIC, MTRRs), plus the
+ * hypervisor bit and Kestrel's leaves at 0x40000000. */
+#include "kernel/cpu.h"
+#include "kernel/string.h"
+#include "vmm/exit.h"
+#include "vmm/hypercall.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+/* CPUID.1:ECX */
+#define CPUID1_ECX_DTES64 (1u << 2)
+#define CPUID1_ECX_MONITOR (1u << 3)
+#define CPUID1_ECX_DS_CPL (1u << 4)
+#define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_SMX (1u << 6)
+#define CPUID1_ECX_EIST (1u << 7)
+#define CPUID1_ECX_TM2 (1u << 8)
+#define CPUID1_ECX_PDCM (1u << 15)
+#define CPUID1_ECX_PCID (1u << 17)
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_OSXSAVE (1u << 27)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+/* CPUID.1:EDX */
+#define CPUID1_EDX_MCE (1u << 7)
+#define CPUID1_EDX_APIC (1u << 9)
+#define CPUID1_EDX_MTRR (1u << 12)
+#define CPUID1_EDX_MCA (1u << 14)
+#define CPUID1_EDX_DS (1u << 21)
+#define CPUID1_EDX_ACPI (1u << 22)
+#define CPUID1_EDX_TM (1u << 29)
+#define CPUID1_EDX_PBE (1u << 31)
+/* CPUID.80000001H:EDX */
+#define CPUIDX1_EDX_RDTSCP (1u << 27)
+
+#define HIDDEN_1_ECX                                                                                                   \
+	(CPUID1_ECX_DTES64 | CPUID1_ECX_MONITOR | CPUID1_ECX_DS_CPL | CPUID1_ECX_VMX | CPUID1_ECX_SMX |               \
+	 CPUID1_ECX_EIST | CPUID1_ECX_TM2 | CPUID1_ECX_PDCM | CPUID1_ECX_PCID | CPUID1_ECX_X2APIC |                   \
+	 CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_OSXSAVE)
+#define HIDDEN_1_EDX                                                                                                   \
+	(CPUID1_EDX_MCE | CPUID1_EDX_APIC | CPUID1_EDX_MTRR | CPUID1_EDX_MCA | CPUID1_EDX_DS | CPUID1_EDX_ACPI |       \
+	 CPUID1_EDX_TM | CPUID1_EDX_PBE)
+
+static struct cpuid_regs cpuid_kestrel(uint32_t leaf)
+{
+	struct cpuid_regs r = {0, 0, 0, 0};
+	if (leaf == KESTREL_CPUID_BASE) {
+		r.eax = KESTREL_CPUID_BASE + 1;
+		memcpy(&r.ebx, KESTREL_CPUID_SIGNATURE, 4);
+		memcpy(&r.ecx, KESTREL_CPUID_SIGNATURE + 4, 4);
+		memcpy(&r.edx, KESTREL_CPUID_SIGNATURE + 8, 4);
+	}
+	return r; /* 0x40000001: no feature bits yet */
+}
+
+static struct cpuid_regs cpuid_guest(uint32_t leaf, uint32_t subleaf)
+{
+	if (leaf >= KESTREL_CPUID_BASE && leaf <= KESTREL_CPUID_BASE + 0xFF)
+		return cpuid_kestrel(leaf);
+	struct cpuid_regs r = cpuid(leaf, subleaf);
+	switch (leaf) {
+	case 1:
+		r.ecx &= ~HIDDEN_1_ECX;
+		r.ecx |= CPUID1_ECX_HYPERVISOR;
+		if (vcpu_cr4() & CR4_OSXSAVE) /* reflects the guest's CR4, not ours */
+			r.ecx |= CPUID1_ECX_OSXSAVE;
+		r.edx &= ~HIDDEN_1_EDX;
+		r.ebx &= 0x0000FFFF; /* one logical processor, initial APIC ID 0 */
+		break;
+	case 5:  /* MONITOR/MWAIT */
+	case 6:  /* thermal and power management */
+	case 0xA: /* architectural performance monitoring */
+		r = (struct cpuid_regs){0, 0, 0, 0};
+		break;
+	case 0x80000001:
+		r.edx &= ~CPUIDX1_EDX_RDTSCP;
+		break;
+	}
+	return r;
+}
+
+enum exit_action exit_cpuid(struct vm *vm, const struct vm_exit *e)
+{
+	struct guest_regs *g = &vm->vcpu.regs;
+	struct cpuid_regs r = cpuid_guest((uint32_t)g->rax, (uint32_t)g->rcx);
+	g->rax = r.eax;
+	g->rbx = r.ebx;
+	g->rcx = r.ecx;
+	g->rdx = r.edx;
+	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	return EXIT_RESUME;
+}

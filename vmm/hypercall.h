@@ -1,0 +1,35 @@
+/*
+ * Kestrel hypercall ABI, shared by the hypervisor and the guests we ship.
+ * docs/hypercalls.md is the reference; this header is its machine-readable half.
+ */
+#ifndef KESTREL_VMM_HYPERCALL_H
+#define KESTREL_VMM_HYPERCALL_H
+
+/*
+ * A hypercall is VMCALL with the call number in EAX/RAX and up to three
+ * arguments in EBX/RBX, ECX/RCX and EDX/RDX. The result comes back in
+ * EAX/RAX: a value >= 0 on success, a negative HC_E* code on failure.
+ * Outside 64-bit mode only the low 32 bits of each register are used.
+ */
+#define HC_VERSION       0 /* -> KESTREL_HC_ABI_VERSION */
+#define HC_CONSOLE_WRITE 1 /* rbx = guest-physical address, rcx = length -> bytes written */
+#define HC_YIELD         2 /* give up the rest of the time slice -> 0 */
+#define HC_SHUTDOWN      3 /* rbx = exit code; does not return */
+#define HC_TSC_HZ        4 /* -> the host TSC frequency in Hz (RDTSC runs natively) */
+
+#define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE_WRITE, in bytes */
+
+#define HC_ENOSYS (-1) /* unknown call number */
+#define HC_EINVAL (-2) /* bad argument (buffer outside guest RAM, too long) */
+
+#define KESTREL_HC_ABI_VERSION 0x00010000u /* major 1, minor 0 */
+
+/* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = signature. */
+#define KESTREL_CPUID_BASE      0x40000000u
+#define KESTREL_CPUID_SIGNATURE "KestrelVisor" /* exactly 12 bytes */
+
+/* Legacy ports every guest may use (QEMU and Bochs conventions). */
+#define KESTREL_PORT_DEBUGCON 0xE9 /* byte written -> guest console */
+#define KESTREL_PORT_EXIT     0xF4 /* value written -> guest ends with that exit code */
+
+#endif

@@ -1,0 +1,47 @@
+/* The end-of-run report: one line per VM with its state, reason, exit code,
+ * share of the CPU and exits by reason (the SDM's names). */
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "vmm/vmm.h"
+
+/* Share of `total` in hundredths of a percent, without overflow. */
+static uint64_t share_basis_points(uint64_t part, uint64_t total)
+{
+	if (!total)
+		return 0;
+	return part / total * 10000 + (part % total) * 10000 / total;
+}
+
+static void summary_exits(const struct vm *vm)
+{
+	const char *sep = ": ";
+	for (unsigned r = 0; r < EXIT_REASON_COUNT; r++) {
+		if (!vm->exits[r])
+			continue;
+		const char *name = exit_reason_name(r);
+		if (name)
+			kprintf("%s%s %lu", sep, name, vm->exits[r]);
+		else
+			kprintf("%sreason-%u %lu", sep, r, vm->exits[r]);
+		sep = ", ";
+	}
+}
+
+void vmm_print_summary(struct vmm *vmm)
+{
+	uint64_t total = rdtsc() - vmm->start_tsc;
+	kprintf("kestrel: summary of %u VM%s\n", vmm->nvms, vmm->nvms == 1 ? "" : "s");
+	for (unsigned i = 0; i < vmm->nvms; i++) {
+		struct vm *vm = &vmm->vms[i];
+		uint64_t bp = share_basis_points(vm->cpu_ticks, total);
+		kprintf("summary: %s state=%s reason=\"%s\" exit_code=", vm->opts.name, vm_state_name(vm->state),
+			vm->reason[0] ? vm->reason : "-");
+		if (vm->has_exit_code)
+			kprintf("%ld", (long)vm->exit_code);
+		else
+			kprintf("-");
+		kprintf(" cpu=%lu.%02lu%% exits=%lu", bp / 100, bp % 100, vm->exits_total);
+		summary_exits(vm);
+		kprintf("\n");
+	}
+}

@@ -1,0 +1,106 @@
+/* A virtual CPU: its VMCS, the guest registers the VMCS does not hold, and
+ * the small accessors the exit handlers use instead of VMREAD/VMWRITE. */
+#ifndef KESTREL_VMM_VCPU_H
+#define KESTREL_VMM_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vmx_caps;
+struct guest_entry;
+
+/* Laid out for vmm/vmx_entry.asm: keep the order. */
+struct guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+_Static_assert(sizeof(struct guest_regs) == 15 * 8, "vmx_entry.asm offsets");
+
+/* MSRs the VMCS does not switch but guests use natively (SYSCALL, SWAPGS). */
+struct guest_msrs {
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+};
+
+struct vcpu {
+	struct guest_regs regs;
+	struct guest_msrs msrs;
+	const struct vmx_caps *caps;
+	uint64_t vmcs_pa;
+	bool launched;
+	uint16_t vpid;
+	uint32_t proc; /* primary controls as last written */
+	uint32_t entry;
+	uint64_t xcr0;
+	uint64_t cr8; /* TPR as MOV CR8 sees it */
+	uint64_t fpu_pa; /* FXSAVE/XSAVE area, 4 KiB */
+};
+
+/* Shared by every VCPU: the I/O and MSR bitmaps (one policy for all guests). */
+struct vmx_bitmaps {
+	uint64_t io_a_pa, io_b_pa, msr_pa;
+};
+
+/* VMCLEAR a fresh VMCS and fill in host state and controls. False: no memory. */
+bool vcpu_create(struct vcpu *v, const struct vmx_caps *caps, uint16_t vpid, uint64_t eptp,
+		 const struct vmx_bitmaps *bm);
+/* Load the initial guest state for a loaded image (docs/guests.md). */
+void vcpu_reset(struct vcpu *v, const struct guest_entry *e);
+/* Make this VCPU's VMCS current, switching the lazily-switched state. */
+void vcpu_load(struct vcpu *v);
+/* Enter the guest until the next VM exit; returns vmx_enter's status. */
+int vcpu_run(struct vcpu *v, uint32_t preemption_timer);
+/* After a VMfailValid: the VM-instruction error and the SDM's words for it. */
+unsigned vcpu_instruction_error(void);
+const char *vcpu_instruction_error_name(unsigned error);
+
+/* Guest state the exit handlers may read and change. */
+uint64_t vcpu_rip(void);
+void vcpu_set_rip(uint64_t rip);
+void vcpu_skip_instruction(struct vcpu *v, unsigned len);
+uint64_t vcpu_rflags(void);
+uint64_t vcpu_rsp(void);
+uint64_t vcpu_cr0(void); /* as the guest sees it (read shadow merged) */
+uint64_t vcpu_cr3(void);
+uint64_t vcpu_cr4(void);
+uint64_t vcpu_efer(void);
+unsigned vcpu_cpl(void);
+bool vcpu_long_mode(void);
+/* 16, 32 or 64: the default operand size of the current code segment. */
+unsigned vcpu_code_bits(void);
+uint32_t vcpu_interruptibility(void);
+void vcpu_set_interruptibility(uint32_t v);
+
+/* Event injection at the next VM entry (SDM 3C 27.6). */
+void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error, unsigned insn_len);
+void vcpu_inject_gp(void);
+void vcpu_inject_ud(void);
+bool vcpu_event_pending(void);
+void vcpu_set_interrupt_window(struct vcpu *v, bool on);
+
+/* Emulated control-register and EFER writes; false = inject #GP. */
+bool vcpu_write_cr0(struct vcpu *v, uint64_t val);
+bool vcpu_write_cr4(struct vcpu *v, uint64_t val);
+bool vcpu_write_efer(struct vcpu *v, uint64_t val);
+void vcpu_write_cr3(uint64_t val);
+/* PAE paging outside IA-32e mode: the PDPTEs VM entry loads (SDM 3C 27.3.2.4). */
+void vcpu_set_pdptes(const uint64_t pdpte[4]);
+/* Reset the FPU/SSE state to what FNINIT and power-on leave. */
+void vcpu_fpu_init(struct vcpu *v);
+
+/* A snapshot for reports and the monitor. */
+struct vcpu_state {
+	struct guest_regs regs;
+	uint64_t rip, rsp, rflags, cr0, cr2, cr3, cr4, efer;
+	struct {
+		uint16_t sel;
+		uint64_t base;
+		uint32_t limit, ar;
+	} seg[8]; /* ES CS SS DS FS GS LDTR TR */
+	uint64_t gdtr_base, idtr_base;
+	uint32_t gdtr_limit, idtr_limit;
+	uint32_t interruptibility, activity;
+};
+void vcpu_snapshot(struct vcpu *v, struct vcpu_state *s);
+const char *vcpu_mode_name(void);
+
+#endif

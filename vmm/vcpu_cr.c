@@ -1,0 +1,157 @@
+/* Emulated writes to CR0, CR4 and IA32_EFER, with the checks hardware makes
+ * (SDM 3A 2.5 "Control Registers", 9.8.5 "Initializing IA-32e Mode", 4.1.1;
+ * 3C 26.3.1.1 for what VM entry then requires of the real values). */
+#include "kernel/cpu.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx_caps.h"
+
+#define CR4_VME (1ull << 0)
+#define CR4_PVI (1ull << 1)
+#define CR4_TSD (1ull << 2)
+#define CR4_DE (1ull << 3)
+#define CR4_PSE (1ull << 4)
+#define CR4_MCE (1ull << 6)
+#define CR4_PCE (1ull << 8)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+
+static void vcpu_set_entry_ia32e(struct vcpu *v, bool on)
+{
+	uint32_t entry = on ? v->entry | ENTRY_IA32E_MODE_GUEST : v->entry & ~ENTRY_IA32E_MODE_GUEST;
+	if (entry != v->entry) {
+		v->entry = entry;
+		vmcs_write(VMCS_VM_ENTRY_CONTROLS, entry);
+	}
+}
+
+bool vcpu_write_cr0(struct vcpu *v, uint64_t val)
+{
+	const struct vmx_caps *c = v->caps;
+	uint64_t old = vcpu_cr0(), efer = vcpu_efer();
+	val |= CR0_ET; /* hardwired to 1 since the i486 */
+	if (val >> 32)
+		return false;
+	if ((val & CR0_PG) && !(val & CR0_PE))
+		return false;
+	if ((val & CR0_NW) && !(val & CR0_CD))
+		return false;
+	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME)) {
+		if (!(vcpu_cr4() & CR4_PAE))
+			return false;
+		efer |= EFER_LMA; /* IA-32e mode activates with paging */
+	}
+	if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA))
+		efer &= ~EFER_LMA;
+	vmcs_write(VMCS_GUEST_IA32_EFER, efer);
+	vcpu_set_entry_ia32e(v, efer & EFER_LMA);
+	uint64_t fixed0 = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
+	vmcs_write(VMCS_CR0_READ_SHADOW, val);
+	vmcs_write(VMCS_GUEST_CR0, ((val & ~(CR0_CD | CR0_NW)) | fixed0 | CR0_NE) & c->cr0_fixed1);
+	return true;
+}
+
+/* CR4 bits a guest may set: those this CPU has, less what Kestrel hides. */
+static uint64_t cr4_guest_allowed(const struct vmx_caps *c)
+{
+	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE |
+		      CR4_OSFXSR | CR4_OSXMMEXCPT;
+	struct cpuid_regs l1 = cpuid(1, 0);
+	if (l1.ecx & (1u << 26))
+		ok |= CR4_OSXSAVE;
+	if (cpuid(0, 0).eax >= 7) {
+		struct cpuid_regs l7 = cpuid(7, 0);
+		if (l7.ebx & (1u << 0))
+			ok |= CR4_FSGSBASE;
+		if (l7.ebx & (1u << 7))
+			ok |= CR4_SMEP;
+		if (l7.ebx & (1u << 20))
+			ok |= CR4_SMAP;
+	}
+	return ok & c->cr4_fixed1;
+}
+
+bool vcpu_write_cr4(struct vcpu *v, uint64_t val)
+{
+	const struct vmx_caps *c = v->caps;
+	if (val & ~cr4_guest_allowed(c))
+		return false;
+	if (!(val & CR4_PAE) && vcpu_long_mode())
+		return false;
+	vmcs_write(VMCS_CR4_READ_SHADOW, val);
+	vmcs_write(VMCS_GUEST_CR4, (val | c->cr4_fixed0) & c->cr4_fixed1);
+	return true;
+}
+
+bool vcpu_write_efer(struct vcpu *v, uint64_t val)
+{
+	(void)v;
+	uint64_t ok = EFER_SCE | EFER_LME | EFER_LMA;
+	if (cpuid(0x80000001, 0).edx & (1u << 20))
+		ok |= EFER_NXE;
+	uint64_t old = vcpu_efer();
+	if (val & ~ok)
+		return false;
+	/* LME may not change while paging is on (SDM 3A 9.8.5); LMA is read-only. */
+	if ((vcpu_cr0() & CR0_PG) && ((val ^ old) & EFER_LME))
+		return false;
+	val = (val & ~EFER_LMA) | (old & EFER_LMA);
+	vmcs_write(VMCS_GUEST_IA32_EFER, val);
+	return true;
+}
+
+void vcpu_write_cr3(uint64_t val) { vmcs_write(VMCS_GUEST_CR3, val); }
+
+void vcpu_set_pdptes(const uint64_t pdpte[4])
+{
+	vmcs_write(VMCS_GUEST_PDPTE0, pdpte[0]);
+	vmcs_write(VMCS_GUEST_PDPTE1, pdpte[1]);
+	vmcs_write(VMCS_GUEST_PDPTE2, pdpte[2]);
+	vmcs_write(VMCS_GUEST_PDPTE3, pdpte[3]);
+}
+
+static const enum vmcs_field seg_base[8] = {VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_SS_SELECTOR,
+					    VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
+					    VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_TR_SELECTOR};
+
+void vcpu_snapshot(struct vcpu *v, struct vcpu_state *s)
+{
+	vcpu_load(v);
+	s->regs = v->regs;
+	s->rip = vcpu_rip();
+	s->rsp = vcpu_rsp();
+	s->rflags = vcpu_rflags();
+	s->cr0 = vcpu_cr0();
+	s->cr2 = read_cr2(); /* the host never faults, so CR2 is the guest's */
+	s->cr3 = vcpu_cr3();
+	s->cr4 = vcpu_cr4();
+	s->efer = vcpu_efer();
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned off = seg_base[i] - VMCS_GUEST_ES_SELECTOR;
+		s->seg[i].sel = (uint16_t)vmcs_read(seg_base[i]);
+		s->seg[i].base = vmcs_read(VMCS_GUEST_ES_BASE + off);
+		s->seg[i].limit = (uint32_t)vmcs_read(VMCS_GUEST_ES_LIMIT + off);
+		s->seg[i].ar = (uint32_t)vmcs_read(VMCS_GUEST_ES_ACCESS_RIGHTS + off);
+	}
+	s->gdtr_base = vmcs_read(VMCS_GUEST_GDTR_BASE);
+	s->gdtr_limit = (uint32_t)vmcs_read(VMCS_GUEST_GDTR_LIMIT);
+	s->idtr_base = vmcs_read(VMCS_GUEST_IDTR_BASE);
+	s->idtr_limit = (uint32_t)vmcs_read(VMCS_GUEST_IDTR_LIMIT);
+	s->interruptibility = vcpu_interruptibility();
+	s->activity = (uint32_t)vmcs_read(VMCS_GUEST_ACTIVITY_STATE);
+}
+
+const char *vcpu_mode_name(void)
+{
+	if (vcpu_long_mode())
+		return vcpu_code_bits() == 64 ? "64-bit long mode" : "compatibility mode";
+	uint64_t cr0 = vcpu_cr0();
+	if (!(cr0 & CR0_PE))
+		return "real mode";
+	if (vmcs_read(VMCS_GUEST_RFLAGS) & (1u << 17))
+		return "virtual-8086 mode";
+	return cr0 & CR0_PG ? "32-bit protected mode, paging" : "32-bit protected mode";
+}

@@ -1,0 +1,173 @@
+/* Guest state accessors and emulated writes for the exit handlers: control
+ * registers with hardware's checks (SDM 3A 2.5, 4.1.1; 3C 26.3.1.1), event
+ * injection (3C 27.6), and lazily switched state (FPU, XCR0, SYSCALL MSRs)
+ * that VMX leaves to the VMM. */
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmcs.h"
+#include "vmm/vmx_caps.h"
+
+int vmx_enter(struct guest_regs *regs, int launched);
+
+#define IA32_STAR 0xC0000081
+#define IA32_LSTAR 0xC0000082
+#define IA32_CSTAR 0xC0000083
+#define IA32_FMASK 0xC0000084
+#define IA32_KERNEL_GS_BASE 0xC0000102
+
+/* The VCPU whose VMCS, FPU and MSR state the CPU holds (one CPU for now). */
+static struct vcpu *current;
+
+static bool cpu_has_xsave(void) { return read_cr4() & CR4_OSXSAVE; }
+
+static void fpu_save(struct vcpu *v)
+{
+	void *area = (void *)(uintptr_t)v->fpu_pa;
+	if (cpu_has_xsave())
+		__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
+	else
+		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static void fpu_restore(struct vcpu *v)
+{
+	void *area = (void *)(uintptr_t)v->fpu_pa;
+	if (cpu_has_xsave()) {
+		__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v->xcr0), "d"((uint32_t)(v->xcr0 >> 32)));
+		__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
+	} else {
+		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+	}
+}
+
+static void msrs_save(struct guest_msrs *m)
+{
+	m->star = rdmsr(IA32_STAR);
+	m->lstar = rdmsr(IA32_LSTAR);
+	m->cstar = rdmsr(IA32_CSTAR);
+	m->sfmask = rdmsr(IA32_FMASK);
+	m->kernel_gs_base = rdmsr(IA32_KERNEL_GS_BASE);
+}
+
+static void msrs_restore(const struct guest_msrs *m)
+{
+	wrmsr(IA32_STAR, m->star);
+	wrmsr(IA32_LSTAR, m->lstar);
+	wrmsr(IA32_CSTAR, m->cstar);
+	wrmsr(IA32_FMASK, m->sfmask);
+	wrmsr(IA32_KERNEL_GS_BASE, m->kernel_gs_base);
+}
+
+void vcpu_load(struct vcpu *v)
+{
+	if (current == v)
+		return;
+	if (current) {
+		fpu_save(current);
+		msrs_save(&current->msrs);
+	}
+	if (vmptrld(v->vmcs_pa))
+		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
+	fpu_restore(v);
+	msrs_restore(&v->msrs);
+	current = v;
+}
+
+/* A fresh FPU area: FCW 0x37F and MXCSR 0x1F80, their values after FNINIT
+ * and reset (SDM 1 8.1.5, 10.2.3); XSTATE_BV says x87 and SSE are valid. */
+void vcpu_fpu_init(struct vcpu *v)
+{
+	uint8_t *a = (uint8_t *)(uintptr_t)v->fpu_pa;
+	for (unsigned i = 0; i < 4096; i++)
+		a[i] = 0;
+	*(uint16_t *)(a + 0) = 0x37F;
+	*(uint32_t *)(a + 24) = 0x1F80;
+	*(uint64_t *)(a + 512) = 3;
+	v->xcr0 = 1;
+	if (current == v)
+		fpu_restore(v);
+}
+
+int vcpu_run(struct vcpu *v, uint32_t preemption_timer)
+{
+	vcpu_load(v);
+	vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, preemption_timer);
+	int rc = vmx_enter(&v->regs, v->launched);
+	if (rc == 0)
+		v->launched = true;
+	return rc;
+}
+
+unsigned vcpu_instruction_error(void) { return (unsigned)vmcs_read(VMCS_VM_INSTRUCTION_ERROR); }
+const char *vcpu_instruction_error_name(unsigned error) { return vmcs_instruction_error_name(error); }
+
+uint64_t vcpu_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
+void vcpu_set_rip(uint64_t rip) { vmcs_write(VMCS_GUEST_RIP, rip); }
+uint64_t vcpu_rflags(void) { return vmcs_read(VMCS_GUEST_RFLAGS); }
+uint64_t vcpu_rsp(void) { return vmcs_read(VMCS_GUEST_RSP); }
+uint64_t vcpu_cr3(void) { return vmcs_read(VMCS_GUEST_CR3); }
+uint64_t vcpu_efer(void) { return vmcs_read(VMCS_GUEST_IA32_EFER); }
+uint32_t vcpu_interruptibility(void) { return (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE); }
+void vcpu_set_interruptibility(uint32_t v) { vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, v); }
+bool vcpu_long_mode(void) { return vcpu_efer() & EFER_LMA; }
+unsigned vcpu_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3; }
+
+static uint64_t shadowed(enum vmcs_field real, enum vmcs_field mask, enum vmcs_field shadow)
+{
+	uint64_t m = vmcs_read(mask);
+	return (vmcs_read(real) & ~m) | (vmcs_read(shadow) & m);
+}
+
+uint64_t vcpu_cr0(void) { return shadowed(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW); }
+uint64_t vcpu_cr4(void) { return shadowed(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW); }
+
+unsigned vcpu_code_bits(void)
+{
+	uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+	if (vcpu_long_mode() && (ar & (1u << 13)))
+		return 64;
+	if (!(vcpu_cr0() & CR0_PE))
+		return 16;
+	return ar & (1u << 14) ? 32 : 16;
+}
+
+/* Emulating an instruction retires it: advance RIP and drop the one-
+ * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5). */
+void vcpu_skip_instruction(struct vcpu *v, unsigned len)
+{
+	(void)v;
+	uint64_t rip = vcpu_rip() + len;
+	if (!vcpu_long_mode())
+		rip &= 0xFFFFFFFF;
+	vcpu_set_rip(rip);
+	uint32_t s = vcpu_interruptibility();
+	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vcpu_set_interruptibility(s & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error, unsigned insn_len)
+{
+	uint32_t info = INTR_INFO_VALID | (type << 8) | (vector & 0xFF);
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_ERROR_CODE;
+		vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	if (type == INTR_TYPE_SOFTWARE_INTERRUPT || type == INTR_TYPE_PRIVILEGED_SOFTWARE_EXCEPTION ||
+	    type == INTR_TYPE_SOFTWARE_EXCEPTION)
+		vmcs_write(VMCS_VM_ENTRY_INSTRUCTION_LENGTH, insn_len);
+	vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
+}
+
+void vcpu_inject_gp(void) { vcpu_inject(INTR_TYPE_HARDWARE_EXCEPTION, 13, true, 0, 0); }
+void vcpu_inject_ud(void) { vcpu_inject(INTR_TYPE_HARDWARE_EXCEPTION, 6, false, 0, 0); }
+bool vcpu_event_pending(void) { return vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID; }
+
+void vcpu_set_interrupt_window(struct vcpu *v, bool on)
+{
+	uint32_t proc = on ? v->proc | PROC_INTERRUPT_WINDOW_EXITING : v->proc & ~PROC_INTERRUPT_WINDOW_EXITING;
+	if (proc != v->proc) {
+		v->proc = proc;
+		vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+	}
+}

@@ -1,0 +1,89 @@
+/* VM lifecycle: ending a VM with a reason, restarting it from its image, its
+ * guest-physical memory and its console. */
+#include "vmm/vm.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/tsc.h"
+#include "kernel/fmt.h"
+#include "kernel/string.h"
+#include "vmm/loader.h"
+#include "vmm/vmm.h"
+#include <stdarg.h>
+
+const char *vm_state_name(enum vm_state s)
+{
+	static const char *const names[] = {
+		[VM_RUNNING] = "running", [VM_BLOCKED] = "blocked", [VM_PAUSED] = "paused",
+		[VM_HALTED] = "halted",   [VM_STOPPED] = "stopped", [VM_CRASHED] = "crashed",
+	};
+	return s <= VM_CRASHED ? names[s] : "?";
+}
+
+void vm_set_exit_code(struct vm *vm, int64_t code)
+{
+	vm->exit_code = code;
+	vm->has_exit_code = true;
+}
+
+void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
+	va_end(ap);
+	vm->state = state;
+	struct vmm *vmm = vmm_this_cpu();
+	char line[192];
+	if (vm->has_exit_code)
+		fmt_snprintf(line, sizeof(line), "%s: %s, exit code %ld", vm_state_name(state), vm->reason,
+			     (long)vm->exit_code);
+	else
+		fmt_snprintf(line, sizeof(line), "%s: %s", vm_state_name(state), vm->reason);
+	if (vmm->monitor_on)
+		monitor_vm_stopped(&vmm->mon, vm->id, line);
+	else
+		kprintf("[%s] *** %s\n", vm->opts.name, line);
+}
+
+void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->opts.mem || len > vm->opts.mem - gpa)
+		return 0;
+	return vm->ram + gpa;
+}
+
+void vm_console_putc(struct vm *vm, uint8_t c)
+{
+	struct vmm *vmm = vmm_this_cpu();
+	if (vmm->monitor_on) {
+		monitor_guest_output(&vmm->mon, vm->id, c);
+		return;
+	}
+	if (vm->line_start)
+		kprintf("[%s] ", vm->opts.name);
+	if (c != '\r')
+		kprintf("%c", c);
+	vm->line_start = c == '\n';
+}
+
+bool vm_restart(struct vm *vm, const char **err)
+{
+	struct guest_entry entry;
+	memset(vm->ram, 0, vm->opts.mem);
+	if (loader_load(vm->image, vm->image_len, vm->ram, vm->opts.mem, &entry, err) != 0)
+		return false;
+	vcpu_reset(&vm->vcpu, &entry);
+	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm->state = VM_RUNNING;
+	vm->reason[0] = 0;
+	vm->has_exit_code = false;
+	vm->exit_code = 0;
+	vm->line_start = true;
+	return true;
+}
+
+void vm_isa_tx(void *ctx, unsigned com, uint8_t byte)
+{
+	(void)com;
+	vm_console_putc(ctx, byte);
+}

@@ -1,0 +1,81 @@
+/* A virtual machine: one VCPU, its RAM and EPT, its ISA devices, its state
+ * and statistics. The scheduler, the exit handlers and the monitor share it. */
+#ifndef KESTREL_VMM_VM_H
+#define KESTREL_VMM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/dev/isa.h"
+#include "vmm/ept.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmopts.h"
+#include "vmm/vmx.h"
+
+#define VM_MAX 16
+#define VM_PORT_STATS 32 /* distinct unemulated ports counted per VM */
+
+enum vm_state {
+	VM_RUNNING, /* runnable: in the round robin */
+	VM_BLOCKED, /* HLT with interrupts enabled: waits for an interrupt */
+	VM_PAUSED,  /* by the operator */
+	VM_HALTED,  /* HLT with nothing that can wake it: ended */
+	VM_STOPPED, /* ended by itself (exit code) or by the operator */
+	VM_CRASHED, /* triple fault, failed entry, a fault Kestrel cannot emulate */
+};
+
+struct port_stat {
+	uint16_t port;
+	uint32_t count;
+};
+
+struct vm {
+	unsigned id;
+	struct vm_opts opts; /* name, mem, com2 */
+	const char *image_path;
+	const void *image;
+	size_t image_len;
+	int format; /* IMAGE_* from vmm/loader.h */
+
+	uint64_t ram_pa;
+	uint8_t *ram;
+	struct ept ept;
+	struct vcpu vcpu;
+	struct isa isa;
+
+	enum vm_state state;
+	enum vm_state paused_from; /* what resume returns to */
+	char reason[128];
+	int64_t exit_code;
+	bool has_exit_code;
+	unsigned resets;
+
+	uint64_t slice_end;      /* TSC deadline of the current time slice */
+	uint64_t cpu_ticks;      /* TSC ticks this VM held the CPU */
+	uint64_t exits[EXIT_REASON_COUNT];
+	uint64_t exits_total;
+	struct port_stat ports[VM_PORT_STATS];
+	uint64_t ports_other; /* unemulated accesses beyond the table */
+	bool line_start;      /* console: next byte starts a line */
+};
+
+static inline bool vm_ended(const struct vm *vm)
+{
+	return vm->state == VM_HALTED || vm->state == VM_STOPPED || vm->state == VM_CRASHED;
+}
+
+const char *vm_state_name(enum vm_state s);
+/* End the VM: the state, a printf-style reason, and an exit code if any. */
+void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vm_set_exit_code(struct vm *vm, int64_t code);
+/* Guest-physical to host pointer for [gpa, gpa+len) inside RAM, else NULL. */
+void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+/* A byte of guest console output: to the monitor, prefixed per line. */
+void vm_console_putc(struct vm *vm, uint8_t c);
+/* Reload the image into zeroed RAM and restart the VCPU (reset button). */
+bool vm_restart(struct vm *vm, const char **err);
+/* The UART transmit callback: guest serial bytes go to its console. */
+void vm_isa_tx(void *ctx, unsigned com, uint8_t byte);
+
+#endif

@@ -1,0 +1,150 @@
+/* Bringing the hypervisor up: VMX probe and VMXON, the shared bitmaps, and
+ * one VM per Multiboot2 module. A module that cannot become a VM is reported
+ * with its name and the reason, and skipped; the others run. */
+#include "vmm/vmm.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/mm.h"
+#include "kernel/paging.h"
+#include "kernel/panic.h"
+#include "kernel/string.h"
+#include "kernel/tsc.h"
+#include "vmm/loader.h"
+#include "vmm/msr_bitmap.h"
+
+static struct vmm *this_cpu_vmm;
+
+struct vmm *vmm_this_cpu(void) { return this_cpu_vmm; }
+
+bool vmm_probe(struct vmm *vmm)
+{
+	char why[256];
+	if (vmx_probe(&vmm->caps, why, sizeof(why)))
+		return true;
+	kprintf("kestrel: cannot run guests: this CPU lacks %s\n", why);
+	return false;
+}
+
+static void vmm_init_bitmaps(struct vmm *vmm)
+{
+	struct vmx_bitmaps *bm = &vmm->bitmaps;
+	bm->io_a_pa = mm_alloc_page();
+	bm->io_b_pa = mm_alloc_page();
+	bm->msr_pa = mm_alloc_page();
+	if (!bm->io_a_pa || !bm->io_b_pa || !bm->msr_pa)
+		panic("out of memory for the VMX bitmaps");
+	/* Every port exits: emulated ones reach their device, the rest are the
+	 * empty bus and are counted (SDM 3C 25.6.4). */
+	memset(phys_to_virt(bm->io_a_pa), 0xFF, PAGE_SIZE);
+	memset(phys_to_virt(bm->io_b_pa), 0xFF, PAGE_SIZE);
+	msr_bitmap_init(phys_to_virt(bm->msr_pa));
+}
+
+static const char *format_name(int format)
+{
+	switch (format) {
+	case IMAGE_FLAT:
+		return "flat binary, real mode";
+	case IMAGE_ELF32:
+		return "ELF32, protected mode";
+	case IMAGE_ELF64:
+		return "ELF64, long mode";
+	}
+	return "unknown format";
+}
+
+/* Everything a VM needs from the host, allocated before anything is loaded. */
+static const char *vm_build(struct vmm *vmm, struct vm *vm)
+{
+	uint64_t pages = vm->opts.mem / PAGE_SIZE;
+	vm->ram_pa = mm_alloc_contig(pages, LARGE_PAGE_SIZE / PAGE_SIZE);
+	if (!vm->ram_pa)
+		return "not enough host memory for its RAM";
+	vm->ram = phys_to_virt(vm->ram_pa);
+	if (!ept_init(&vm->ept, vmm->caps.ept_2mb) || !ept_map_range(&vm->ept, 0, vm->ram_pa, vm->opts.mem))
+		return "not enough host memory for its EPT";
+	if (!vcpu_create(&vm->vcpu, &vmm->caps, (uint16_t)(vm->id + 1), vm->ept.pointer, &vmm->bitmaps))
+		return "not enough host memory for its VMCS";
+	return 0;
+}
+
+static bool vm_name_taken(struct vmm *vmm, const char *name)
+{
+	for (unsigned i = 0; i < vmm->nvms; i++)
+		if (!strcmp(vmm->vms[i].opts.name, name))
+			return true;
+	return false;
+}
+
+static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
+{
+	struct vm *vm = &vmm->vms[vmm->nvms];
+	char err_buf[96];
+	const char *err = 0;
+	memset(vm, 0, sizeof(*vm));
+	if (vmopts_parse(mod->string, &vm->opts, err_buf, sizeof(err_buf)) != 0)
+		err = err_buf;
+	else if (vm_name_taken(vmm, vm->opts.name))
+		err = "another guest already has this name";
+	else if (vmm->nvms == VM_MAX)
+		err = "too many guests (at most 16)";
+	else if ((vm->format = loader_detect(mod->data, mod->size)) == IMAGE_UNKNOWN)
+		err = "not a guest image (empty, or a malformed ELF)";
+	if (!err) {
+		vm->id = vmm->nvms;
+		vm->image = mod->data;
+		vm->image_len = mod->size;
+		vm->image_path = mod->path;
+		err = vm_build(vmm, vm);
+	}
+	if (!err && !vm_restart(vm, &err))
+		;
+	if (err) {
+		kprintf("kestrel: module %s (%s): %s; skipped\n", mod->path, mod->string, err);
+		if (vm->ram_pa)
+			mm_free_contig(vm->ram_pa, vm->opts.mem / PAGE_SIZE);
+		return;
+	}
+	kprintf("kestrel: vm %u '%s': %s, %lu KiB, %s\n", vm->id, vm->opts.name, mod->path, vm->opts.mem >> 10,
+		format_name(vm->format));
+	vmm->nvms++;
+}
+
+void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_module *mods, unsigned nmods)
+{
+	this_cpu_vmm = vmm;
+	uint64_t vmxon_pa = mm_alloc_page();
+	if (!vmxon_pa)
+		panic("out of memory for the VMXON region");
+	vmx_init_region(&vmm->caps, phys_to_virt(vmxon_pa));
+	vmx_enable(&vmm->caps, vmxon_pa);
+	vmm_init_bitmaps(vmm);
+	vmm->quantum_ms = opt->quantum_ms;
+	vmm->quantum_ticks = tsc_from_ms(opt->quantum_ms);
+	vmm->poll_ticks = tsc_from_ms(1);
+	kprintf("kestrel: VMX on (VMCS revision 0x%x, preemption timer rate 2^%u, %s%s)\n", vmm->caps.revision,
+		vmm->caps.preemption_rate, vmm->caps.vpid ? "VPID" : "no VPID",
+		vmm->caps.ept_2mb ? ", 2 MiB EPT pages" : "");
+	for (unsigned i = 0; i < nmods; i++)
+		vmm_create_vm(vmm, &mods[i]);
+	if (!vmm->nvms)
+		kprintf("kestrel: no guests to run\n");
+	else
+		kprintf("kestrel: running %u guest%s, quantum %lu ms\n", vmm->nvms, vmm->nvms == 1 ? "" : "s",
+			vmm->quantum_ms);
+	vmm->start_tsc = rdtsc();
+	if (opt->timeout_ms)
+		vmm->deadline_tsc = vmm->start_tsc + tsc_from_ms(opt->timeout_ms);
+}
+
+enum exit_action vmm_guest_reset(struct vm *vm, const char *why)
+{
+	const char *err;
+	vm->resets++;
+	kprintf("[%s] *** %s: restarting\n", vm->opts.name, why);
+	if (!vm_restart(vm, &err)) {
+		vm_end(vm, VM_CRASHED, "reset failed: %s", err);
+		return EXIT_STOPPED;
+	}
+	return EXIT_RESCHEDULE;
+}

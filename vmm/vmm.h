@@ -1,0 +1,57 @@
+/* The hypervisor on this CPU: VMX state, the VMs, the scheduler's settings. */
+#ifndef KESTREL_VMM_VMM_H
+#define KESTREL_VMM_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/exit.h"
+#include "vmm/monitor/monitor.h"
+#include "vmm/vm.h"
+#include "vmm/vmx_caps.h"
+
+struct boot_module {
+	const char *string; /* "NAME [key=value ...]" after the path */
+	const char *path;   /* the module's file, for reports */
+	const void *data;
+	uint64_t size;
+};
+
+struct vmm_options {
+	uint64_t quantum_ms; /* scheduler time slice */
+	uint64_t timeout_ms; /* power off after this long; 0 = never */
+	bool monitor;        /* interactive monitor on the host console */
+};
+
+/* Per-CPU hypervisor state: nothing in the exit path is a hidden global. */
+struct vmm {
+	struct vmx_caps caps;
+	struct vmx_bitmaps bitmaps;
+	struct vm vms[VM_MAX];
+	unsigned nvms;
+	unsigned next; /* round-robin position */
+	uint64_t quantum_ticks;
+	uint64_t quantum_ms;
+	uint64_t start_tsc, deadline_tsc; /* deadline 0: no timeout */
+	uint64_t poll_ticks;              /* host console polling period */
+	bool monitor_on;
+	struct monitor mon;
+};
+
+/* Probe VMX; false (after printing why) when guests cannot run here. */
+bool vmm_probe(struct vmm *vmm);
+/* VMXON, then one VM per module; bad modules are reported and skipped. */
+void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_module *mods, unsigned nmods);
+/* Run the guests until all have ended or the timeout; then the summary. */
+void vmm_run(struct vmm *vmm);
+/* A guest asked for a reset (port 0xCF9, keyboard controller). */
+enum exit_action vmm_guest_reset(struct vm *vm, const char *why);
+void vmm_print_summary(struct vmm *vmm);
+/* Hand the host console to the monitor (vmm/monitor_ops.c). */
+void vmm_monitor_start(struct vmm *vmm);
+
+/* The one VMM of this CPU, for the handful of paths (guest console output,
+ * vm_end) that need the monitor without being handed the VMM. */
+struct vmm *vmm_this_cpu(void);
+
+#endif
