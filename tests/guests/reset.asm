@@ -1,0 +1,21 @@
+; reset: asks for a platform reset through the PCI reset control register
+; (port 0xCF9, value 0x06 = SYS_RST | RST_CPU). Kestrel must handle it for this
+; guest alone; if the write comes back, say so and halt with IF=0.
+bits 16
+org 0x7C00
+%include "guests/lib/rm.inc"
+
+	RM_START
+main:
+	PUTS msg_reset
+	mov dx, 0xCF9
+	mov al, 0x06
+	out dx, al
+	PUTS msg_still
+.halt:
+	cli
+	hlt
+	jmp .halt
+
+msg_reset: db "writing 0x06 to port 0xCF9", 10, 0
+msg_still: db "still here", 10, 0
