@@ -1,0 +1,277 @@
+/* Host tests for the ISA board (vmm/dev/isa.c): port and IRQ routing as on a
+ * PC/AT, and the IRQ0 missed-tick policy of docs/devices.md, fake clock. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vmm/dev/pic.c"
+#include "vmm/dev/pit.c"
+#include "vmm/dev/uart.c"
+#include "vmm/dev/isa.c"
+
+#define HZ ((uint64_t)PIT_HZ * 2000) /* exact: 2000 TSC ticks per PIT tick */
+/* TSC time of the k-th OUT0 edge of a count loaded at PIT tick 1 */
+#define EDGE(k, count) (((uint64_t)(k) * (count) + 1) * 2000)
+
+struct console {
+	unsigned com[8];
+	uint8_t last;
+};
+
+static void console_tx(void *ctx, unsigned com, uint8_t b)
+{
+	struct console *c = ctx;
+	c->com[com]++;
+	c->last = b;
+}
+
+static void out8(struct isa *isa, uint16_t port, uint8_t v)
+{
+	uint32_t x = v;
+	assert_true(isa_io(isa, false, port, 1, &x));
+}
+
+static uint8_t in8(struct isa *isa, uint16_t port)
+{
+	uint32_t x = 0;
+	assert_true(isa_io(isa, true, port, 1, &x));
+	return (uint8_t)x;
+}
+
+/* What a guest kernel does: PIC at 20h/28h, PIT counter 0 mode 2. */
+static void guest_setup(struct isa *isa, uint16_t pit_count)
+{
+	static const uint8_t m[] = { 0x11, 0x20, 0x04, 0x01 }, s[] = { 0x11, 0x28, 0x02, 0x01 };
+	for (int i = 0; i < 4; i++) {
+		out8(isa, i ? 0x21 : 0x20, m[i]);
+		out8(isa, i ? 0xA1 : 0xA0, s[i]);
+	}
+	out8(isa, 0x21, 0x00);
+	out8(isa, 0x43, 0x34);
+	out8(isa, 0x40, pit_count & 0xFF);
+	out8(isa, 0x40, pit_count >> 8);
+}
+
+/* The guest takes every pending interrupt (INTA, handler, EOI); returns
+ * how many of them were timer ticks. */
+static unsigned guest_take_interrupts(struct isa *isa)
+{
+	unsigned ticks = 0;
+	while (isa_intr(isa)) {
+		uint8_t v = isa_intack(isa);
+		ticks += v == 0x20;
+		out8(isa, 0x20, OCW2_EOI);
+	}
+	return ticks;
+}
+
+/* Ports of the PIC pair, ELCR, PIT, port 61h and COM1 are claimed; COM2
+ * only when configured; anything else is empty bus. */
+static void test_port_routing(void **state)
+{
+	(void)state;
+	struct isa isa;
+	uint32_t v = 0;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	static const uint16_t ours[] = { 0x20, 0x21, 0xA0, 0xA1, 0x4D0, 0x4D1, 0x40, 0x41,
+					 0x42, 0x43, 0x61, 0x3F8, 0x3FF };
+	for (unsigned i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		assert_true(isa_io(&isa, true, ours[i], 1, &v));
+	assert_false(isa_io(&isa, true, 0x2F8, 1, &v));
+	assert_false(isa_io(&isa, true, 0x80, 1, &v));
+	assert_false(isa_io(&isa, true, 0x44, 1, &v));
+	isa_init(&isa, HZ, 0, true, NULL, NULL);
+	assert_true(isa_io(&isa, true, 0x2FF, 1, &v));
+}
+
+/* PIT OUT0 -> IRQ0: vector base + 0 after one period. */
+static void test_pit_irq0(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	assert_false(isa_intr(&isa));
+	uint64_t d = isa_next_deadline(&isa, 0);
+	assert_int_equal(d, 1194 * 2000);
+	isa_advance(&isa, d - 1);
+	assert_false(isa_intr(&isa));
+	isa_advance(&isa, d);
+	assert_true(isa_intr(&isa));
+	assert_int_equal(isa_intack(&isa), 0x20);
+}
+
+/* COM1 -> IRQ4, COM2 -> IRQ3; transmit reaches the console tagged. */
+static void test_uart_irqs(void **state)
+{
+	(void)state;
+	struct isa isa;
+	struct console con = { 0 };
+	isa_init(&isa, HZ, 0, true, console_tx, &con);
+	guest_setup(&isa, 0);
+	out8(&isa, 0x3F8 + UART_MCR, MCR_OUT2);
+	out8(&isa, 0x3F8 + UART_IER, IER_ERBFI);
+	out8(&isa, 0x2F8 + UART_MCR, MCR_OUT2);
+	out8(&isa, 0x2F8 + UART_IER, IER_ERBFI);
+	assert_true(uart_rx_push(&isa.com1, 'a'));
+	assert_true(uart_rx_push(&isa.com2, 'b'));
+	assert_int_equal(isa_intack(&isa), 0x23);
+	assert_int_equal(in8(&isa, 0x2F8), 'b');
+	out8(&isa, 0x20, OCW2_EOI);
+	assert_int_equal(isa_intack(&isa), 0x24);
+	assert_int_equal(in8(&isa, 0x3F8), 'a');
+	out8(&isa, 0x20, OCW2_EOI);
+	assert_false(isa_intr(&isa));
+	out8(&isa, 0x3F8, 'x');
+	out8(&isa, 0x2F8, 'y');
+	assert_int_equal(con.com[1], 1);
+	assert_int_equal(con.com[2], 1);
+	assert_int_equal(con.last, 'y');
+}
+
+/* Missed-tick policy: descheduled 40 ms at 1 kHz, the guest gets all 40
+ * ticks after it resumes, one per INTA, not one coalesced tick. */
+static void test_missed_ticks_delivered_late(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	uint64_t t = EDGE(40, 1193);
+	isa_advance(&isa, t);
+	assert_int_equal(isa.irq0_backlog, 39);
+	assert_true(isa.pic.master.irr & 1);
+	unsigned got = 0;
+	while (isa_intr(&isa)) {
+		assert_int_equal(isa_intack(&isa), 0x20);
+		got++;
+		/* one at a time: the next edge is latched only after INTA */
+		assert_int_equal(isa.irq0_backlog, got < 40 ? 40 - got - 1 : 0);
+		out8(&isa, 0x20, OCW2_EOI);
+	}
+	assert_int_equal(got, 40);
+	assert_int_equal(isa.irq0_late, 39);
+	assert_int_equal(isa.irq0_dropped, 0);
+}
+
+/* The backlog holds at most one second of ticks (1000 at 1 kHz). */
+static void test_backlog_cap(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	isa_advance(&isa, EDGE(5000, 1193));
+	assert_int_equal(isa.irq0_backlog, 1000);
+	assert_int_equal(isa.irq0_dropped, 5000 - 1 - 1000);
+	assert_int_equal(guest_take_interrupts(&isa), 1001);
+}
+
+/* At the BIOS rate (count 0, 18.2 Hz) one second is 18 ticks. */
+static void test_backlog_cap_slow_rate(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 0);
+	isa_advance(&isa, EDGE(100, 65536));
+	assert_int_equal(isa.irq0_backlog, 18);
+	assert_int_equal(guest_take_interrupts(&isa), 19);
+}
+
+/* Reprogramming counter 0 drops ticks owed at the old rate. */
+static void test_reprogram_drops_backlog(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	isa_advance(&isa, EDGE(10, 1193));
+	assert_int_equal(isa.irq0_backlog, 9);
+	out8(&isa, 0x43, 0x30); /* mode 0, as Linux does to stop the PIT */
+	assert_int_equal(isa.irq0_backlog, 0);
+	assert_int_equal(guest_take_interrupts(&isa), 1);
+}
+
+/* Masking IRQ0 inside the handler (Linux mask_and_ack_8259A) keeps the
+ * backlog; it is delivered after unmask. */
+static void test_mask_keeps_backlog(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	isa_advance(&isa, EDGE(5, 1193));
+	assert_int_equal(isa_intack(&isa), 0x20);
+	out8(&isa, 0x21, 0x01);
+	out8(&isa, 0x20, OCW2_EOI);
+	assert_false(isa_intr(&isa));
+	assert_int_equal(isa.irq0_backlog, 3);
+	out8(&isa, 0x21, 0x00);
+	assert_int_equal(guest_take_interrupts(&isa), 4);
+}
+
+/* The product requirement: a 1 kHz guest beside four busy guests (runs
+ * 10 ms of every 50 ms) counts 10000 ticks in 10 s, within 0.1 %. */
+static void test_ten_seconds_beside_four_guests(void **state)
+{
+	(void)state;
+	struct isa isa;
+	const uint64_t hz = 2893428117ull; /* not a multiple of the PIT clock */
+	isa_init(&isa, hz, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193); /* 1000.15 Hz */
+	unsigned ticks = 0;
+	const uint64_t slice = hz / 100, end = 10 * hz;
+	for (uint64_t now = 0; now + 5 * slice <= end; now += 5 * slice) {
+		/* our slice: exits every 0.25 ms or at the device deadline */
+		for (uint64_t t = now; t < now + slice;) {
+			isa_advance(&isa, t);
+			ticks += guest_take_interrupts(&isa);
+			uint64_t d = isa_next_deadline(&isa, t);
+			uint64_t step = t + hz / 4000;
+			t = d < step ? d : step;
+		}
+	}
+	isa_advance(&isa, end);
+	ticks += guest_take_interrupts(&isa);
+	uint64_t want = (pit_ticks(&isa.pit, end) - 1) / 1193; /* loaded at tick 1 */
+	assert_int_equal(isa.irq0_dropped, 0);
+	assert_int_equal(ticks, want); /* every tick, none invented */
+	assert_true(ticks >= 9990 && ticks <= 10010);
+	assert_true(isa.irq0_late > 7000); /* coalescing would have lost these */
+}
+
+/* The board deadline includes the UART character timeout. */
+static void test_deadline_includes_uart(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	assert_int_equal(isa_next_deadline(&isa, 0), UINT64_MAX);
+	out8(&isa, 0x3F8 + UART_FCR, FCR_FIFO_ENABLE | 0xC0);
+	uart_rx_push(&isa.com1, 'z');
+	uint64_t d = isa_next_deadline(&isa, 0);
+	assert_int_equal(d, 4ull * 10 * 16 * 12 * HZ / UART_CLOCK_HZ);
+	isa_advance(&isa, d);
+	assert_int_equal(in8(&isa, 0x3F8 + UART_IIR), 0xC1); /* IER off */
+	assert_true(isa.com1.timeout_pending);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port_routing),
+		cmocka_unit_test(test_pit_irq0),
+		cmocka_unit_test(test_uart_irqs),
+		cmocka_unit_test(test_missed_ticks_delivered_late),
+		cmocka_unit_test(test_backlog_cap),
+		cmocka_unit_test(test_backlog_cap_slow_rate),
+		cmocka_unit_test(test_reprogram_drops_backlog),
+		cmocka_unit_test(test_mask_keeps_backlog),
+		cmocka_unit_test(test_ten_seconds_beside_four_guests),
+		cmocka_unit_test(test_deadline_includes_uart),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,167 @@
+/* PC/AT ISA board: routes ports and IRQ lines between the 8259A pair, the
+ * 8254 and the 16550A UARTs, and delivers missed PIT ticks late instead of
+ * coalescing them (see docs/devices.md, "Missed-tick policy"). */
+#include "vmm/dev/isa.h"
+
+static void isa_uart_irq(void *ctx, unsigned line, bool level)
+{
+	struct isa *isa = ctx;
+	pic_set_irq(&isa->pic, line, level);
+}
+
+static void isa_com1_tx(void *ctx, uint8_t byte)
+{
+	struct isa *isa = ctx;
+	if (isa->tx)
+		isa->tx(isa->tx_ctx, 1, byte);
+}
+
+static void isa_com2_tx(void *ctx, uint8_t byte)
+{
+	struct isa *isa = ctx;
+	if (isa->tx)
+		isa->tx(isa->tx_ctx, 2, byte);
+}
+
+void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
+	      void (*tx)(void *ctx, unsigned com, uint8_t byte), void *tx_ctx)
+{
+	__builtin_memset(isa, 0, sizeof(*isa));
+	isa->tsc_hz = tsc_hz;
+	isa->has_com2 = com2;
+	isa->tx = tx;
+	isa->tx_ctx = tx_ctx;
+	pic_init(&isa->pic);
+	pit_init(&isa->pit, tsc_hz, now, 0, 0); /* OUT0 edges come back from pit_advance */
+	uart_init(&isa->com1, UART_COM1_BASE, UART_COM1_IRQ, tsc_hz, isa_com1_tx, isa,
+		  isa_uart_irq, isa);
+	uart_init(&isa->com2, UART_COM2_BASE, UART_COM2_IRQ, tsc_hz, isa_com2_tx, isa,
+		  isa_uart_irq, isa);
+	uart_advance(&isa->com1, now);
+	uart_advance(&isa->com2, now);
+	isa->c0_generation = isa->pit.c0_generation;
+}
+
+/* An edge into the 8259A edge latch. */
+static void isa_pulse_irq0(struct isa *isa)
+{
+	pic_set_irq(&isa->pic, ISA_IRQ_PIT, true);
+	pic_set_irq(&isa->pic, ISA_IRQ_PIT, false);
+}
+
+static bool isa_irq0_requested(const struct isa *isa)
+{
+	return isa->pic.master.irr & (1u << ISA_IRQ_PIT);
+}
+
+/* At most one second of ticks at the current rate, and ISA_IRQ0_BACKLOG_MAX. */
+static uint32_t isa_backlog_cap(const struct isa *isa)
+{
+	uint32_t period = pit_period(&isa->pit, 0);
+	uint32_t cap = period ? PIT_HZ / period : 1;
+	if (cap > ISA_IRQ0_BACKLOG_MAX)
+		cap = ISA_IRQ0_BACKLOG_MAX;
+	return cap ? cap : 1;
+}
+
+/* A new programming of counter 0 makes ticks of the old rate moot. The mask
+ * does not: Linux masks IRQ0 inside its handler (mask_and_ack_8259A), and a
+ * guest descheduled there must still get its ticks. */
+static void isa_drop_stale_backlog(struct isa *isa)
+{
+	if (isa->c0_generation != isa->pit.c0_generation) {
+		isa->irq0_dropped += isa->irq0_backlog;
+		isa->irq0_backlog = 0;
+		isa->c0_generation = isa->pit.c0_generation;
+	}
+}
+
+/* Missed-tick policy: an OUT0 edge while IRR0 is still set would coalesce on
+ * real hardware; we count it and deliver it once the previous one is acked. */
+static void isa_deliver_ticks(struct isa *isa, uint64_t edges)
+{
+	if (!edges)
+		return;
+	if (!isa->irq0_backlog && !isa_irq0_requested(isa)) {
+		isa_pulse_irq0(isa);
+		edges--;
+	}
+	uint64_t cap = isa_backlog_cap(isa);
+	uint64_t want = isa->irq0_backlog + edges;
+	if (want > cap) {
+		isa->irq0_dropped += want - cap;
+		want = cap;
+	}
+	isa->irq0_backlog = (uint32_t)want;
+}
+
+static void isa_service_backlog(struct isa *isa)
+{
+	isa_drop_stale_backlog(isa);
+	if (isa->irq0_backlog && !isa_irq0_requested(isa)) {
+		isa->irq0_backlog--;
+		isa->irq0_late++;
+		isa_pulse_irq0(isa);
+	}
+}
+
+void isa_advance(struct isa *isa, uint64_t now)
+{
+	uint64_t edges = pit_advance(&isa->pit, now);
+	isa_drop_stale_backlog(isa);
+	isa_deliver_ticks(isa, edges);
+	uart_advance(&isa->com1, now);
+	if (isa->has_com2)
+		uart_advance(&isa->com2, now);
+	isa_service_backlog(isa);
+}
+
+static bool isa_in(uint16_t port, uint16_t lo, uint16_t hi)
+{
+	return port >= lo && port <= hi;
+}
+
+bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val)
+{
+	if (port == PIC_MASTER_CMD || port == PIC_MASTER_DATA || port == PIC_SLAVE_CMD ||
+	    port == PIC_SLAVE_DATA || port == PIC_ELCR_MASTER || port == PIC_ELCR_SLAVE)
+		pic_io(&isa->pic, in, port, size, val);
+	else if (isa_in(port, PIT_PORT_COUNTER0, PIT_PORT_CONTROL) || port == PIT_PORT_B)
+		pit_io(&isa->pit, in, port, size, val);
+	else if (isa_in(port, UART_COM1_BASE, UART_COM1_BASE + 7))
+		uart_io(&isa->com1, in, port, size, val);
+	else if (isa->has_com2 && isa_in(port, UART_COM2_BASE, UART_COM2_BASE + 7))
+		uart_io(&isa->com2, in, port, size, val);
+	else
+		return false;
+	/* the guest may have acked by poll, re-initialised the PIC, reprogrammed
+	 * counter 0 or unmasked IRQ0 */
+	isa_service_backlog(isa);
+	return true;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t isa_next_deadline(const struct isa *isa, uint64_t now)
+{
+	uint64_t d = pit_next_deadline(&isa->pit, now);
+	d = min64(d, uart_next_deadline(&isa->com1, now));
+	if (isa->has_com2)
+		d = min64(d, uart_next_deadline(&isa->com2, now));
+	return d;
+}
+
+bool isa_intr(const struct isa *isa)
+{
+	return pic_intr(&isa->pic);
+}
+
+uint8_t isa_intack(struct isa *isa)
+{
+	uint8_t vec = pic_intack(&isa->pic);
+	isa_service_backlog(isa);
+	return vec;
+}

@@ -1,0 +1,43 @@
+/* The PC ISA "board": an 8259A pair, an 8254, COM1 and optional COM2, wired
+ * as on a PC/AT (OUT0 -> IRQ0, COM1 -> IRQ4, COM2 -> IRQ3), plus the
+ * missed-tick policy for IRQ0 (docs/devices.md). */
+#ifndef VMM_DEV_ISA_H
+#define VMM_DEV_ISA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/dev/pic.h"
+#include "vmm/dev/pit.h"
+#include "vmm/dev/uart.h"
+
+#define ISA_IRQ_PIT          0
+#define ISA_IRQ0_BACKLOG_MAX 1000u /* and never more than 1 s of ticks */
+
+struct isa {
+	struct pic pic;
+	struct pit pit;
+	struct uart com1, com2;
+	bool has_com2;
+	uint64_t tsc_hz;
+	uint32_t irq0_backlog;    /* OUT0 edges owed to the guest */
+	uint32_t c0_generation;   /* counter 0 programming last seen */
+	uint64_t irq0_late;       /* edges delivered from the backlog */
+	uint64_t irq0_dropped;    /* edges lost to the backlog cap */
+	void (*tx)(void *ctx, unsigned com, uint8_t byte);
+	void *tx_ctx;
+};
+
+/* tx receives every byte the guest writes to COM1 (com = 1) or COM2 (2). */
+void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
+	      void (*tx)(void *ctx, unsigned com, uint8_t byte), void *tx_ctx);
+/* Guest port access at the time of the last isa_advance (call it first).
+ * Returns false if port belongs to none of the devices (empty bus). */
+bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val);
+void isa_advance(struct isa *isa, uint64_t now);
+/* TSC time of the next device event (OUT0 edge, UART timeout), or UINT64_MAX. */
+uint64_t isa_next_deadline(const struct isa *isa, uint64_t now);
+bool isa_intr(const struct isa *isa);
+uint8_t isa_intack(struct isa *isa);
+
+#endif
