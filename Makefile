@@ -38,15 +38,18 @@ all: $(BUILD)/kestrel.elf
 include guests/guests.mk
 
 $(BUILD)/kestrel.elf: $(KOBJ) linker.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP -o $@ $<
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP -o $@ $<
 
 # The ISO tree: the kernel, every guest image, and the default grub.cfg.
 $(BUILD)/iso/boot/grub/grub.cfg: iso/grub.cfg

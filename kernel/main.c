@@ -83,21 +83,16 @@ static void parse_options(struct vmm_options *opt, const char *cmdline)
 	opt->monitor = !cmdline_flag(&cl, "nomonitor");
 }
 
+/* GRUB passes a module's arguments, not its file name: the string starts
+ * with the VM's NAME (docs/guests.md). */
 static unsigned collect_modules(void)
 {
 	for (unsigned i = 0; i < boot_info.nmods; i++) {
 		const struct mb2_module *m = &boot_info.mods[i];
 		const char *s = m->string;
-		const char *path = s;
-		while (*s && *s != ' ')
-			s++;
-		static char paths[MB2_MAX_MODULES][64];
-		size_t n = (size_t)(s - path) < sizeof(paths[i]) - 1 ? (size_t)(s - path) : sizeof(paths[i]) - 1;
-		memcpy(paths[i], path, n);
-		paths[i][n] = 0;
 		while (*s == ' ')
 			s++;
-		modules[i] = (struct boot_module){s, paths[i], (const void *)(uintptr_t)m->start, m->end - m->start};
+		modules[i] = (struct boot_module){s, i, (const void *)(uintptr_t)m->start, m->end - m->start};
 	}
 	return boot_info.nmods;
 }
@@ -127,7 +122,7 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	parse_options(&opt, boot_info.cmdline);
 	unsigned nmods = collect_modules();
 	for (unsigned i = 0; i < nmods; i++)
-		kprintf("module: %s '%s' %lu bytes\n", modules[i].path, modules[i].string, modules[i].size);
+		kprintf("module %u: '%s', %lu bytes\n", i, modules[i].string, modules[i].size);
 	if (!vmm_probe(&vmm)) {
 		kprintf("vmx: not usable; powering off\n");
 		power_off(EXIT_NO_VMX);

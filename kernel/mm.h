@@ -12,4 +12,9 @@ uint64_t mm_alloc_contig(size_t npages, size_t align_pages);
 void mm_free_contig(uint64_t pa, size_t npages);
 uint64_t mm_free_pages(void);
 
+struct mb2_info;
+/* Build the allocator from the boot memory map and switch to our own page
+ * tables; panics when there is no memory to run in. */
+void mm_init(const struct mb2_info *info);
+
 #endif

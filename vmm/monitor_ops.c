@@ -41,7 +41,8 @@ static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 		return false;
 	struct vm *vm = &vmm->vms[id];
 	static char image[96];
-	fmt_snprintf(image, sizeof(image), "%s (%s)", vm->image_path, image_format(vm->format));
+	fmt_snprintf(image, sizeof(image), "module %u, %zu bytes (%s)", vm->module, vm->image_len,
+		     image_format(vm->format));
 	vcpu_load(&vm->vcpu);
 	*out = (struct monitor_vm_info){
 		.id = id,

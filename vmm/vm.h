@@ -33,7 +33,7 @@ struct port_stat {
 struct vm {
 	unsigned id;
 	struct vm_opts opts; /* name, mem, com2 */
-	const char *image_path;
+	unsigned module; /* index of its Multiboot2 module */
 	const void *image;
 	size_t image_len;
 	int format; /* IMAGE_* from vmm/loader.h */

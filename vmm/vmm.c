@@ -94,19 +94,19 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 		vm->id = vmm->nvms;
 		vm->image = mod->data;
 		vm->image_len = mod->size;
-		vm->image_path = mod->path;
+		vm->module = mod->index;
 		err = vm_build(vmm, vm);
 	}
-	if (!err && !vm_restart(vm, &err))
-		;
+	if (!err)
+		vm_restart(vm, &err);
 	if (err) {
-		kprintf("kestrel: module %s (%s): %s; skipped\n", mod->path, mod->string, err);
+		kprintf("kestrel: module %u '%s': %s; skipped\n", mod->index, mod->string, err);
 		if (vm->ram_pa)
 			mm_free_contig(vm->ram_pa, vm->opts.mem / PAGE_SIZE);
 		return;
 	}
-	kprintf("kestrel: vm %u '%s': %s, %lu KiB, %s\n", vm->id, vm->opts.name, mod->path, vm->opts.mem >> 10,
-		format_name(vm->format));
+	kprintf("kestrel: vm %u '%s': module %u, %lu KiB, %s\n", vm->id, vm->opts.name, mod->index,
+		vm->opts.mem >> 10, format_name(vm->format));
 	vmm->nvms++;
 }
 

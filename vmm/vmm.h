@@ -11,8 +11,8 @@
 #include "vmm/vmx_caps.h"
 
 struct boot_module {
-	const char *string; /* "NAME [key=value ...]" after the path */
-	const char *path;   /* the module's file, for reports */
+	const char *string; /* "NAME [key=value ...]" */
+	unsigned index;     /* its place among the modules, for reports */
 	const void *data;
 	uint64_t size;
 };

@@ -1,0 +1,75 @@
+/* The host's memory: the page allocator over the boot memory map, with the
+ * kernel image, the boot information and every module reserved, and the
+ * kernel's own page tables built on top of it. */
+#include "kernel/mm.h"
+#include "kernel/console.h"
+#include "kernel/paging.h"
+#include "kernel/panic.h"
+#include "kernel/pmm.h"
+#include "kernel/string.h"
+
+extern char __kernel_start[], __kernel_end[];
+
+#define LOW_MEMORY_END 0x100000ull /* BIOS data, EBDA, ROMs: never allocated */
+
+static struct pmm pmm;
+
+static void *identity(uint64_t pa) { return (void *)(uintptr_t)pa; }
+
+uint64_t mm_alloc_page(void)
+{
+	uint64_t pa = pmm_alloc(&pmm);
+	if (pa)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+uint64_t mm_alloc_contig(size_t npages, size_t align_pages)
+{
+	uint64_t pa = pmm_alloc_contig(&pmm, npages, align_pages);
+	if (pa)
+		memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
+	return pa;
+}
+
+void mm_free_contig(uint64_t pa, size_t npages)
+{
+	if (pmm_free_contig(&pmm, pa, npages))
+		panic("freeing pages 0x%lx+%zu that were not allocated", pa, npages);
+}
+
+uint64_t mm_free_pages(void) { return pmm.free; }
+
+static uint64_t alloc_table(void *ctx)
+{
+	(void)ctx;
+	return mm_alloc_page();
+}
+
+void mm_init(const struct mb2_info *info)
+{
+	struct pmm_range res[MB2_MAX_MODULES + 3];
+	size_t n = 0;
+	res[n++] = (struct pmm_range){0, LOW_MEMORY_END};
+	res[n++] = (struct pmm_range){(uint64_t)(uintptr_t)__kernel_start, (uint64_t)(uintptr_t)__kernel_end};
+	res[n++] = (struct pmm_range){info->addr, info->addr + info->size};
+	for (unsigned i = 0; i < info->nmods; i++)
+		res[n++] = (struct pmm_range){info->mods[i].start, info->mods[i].end};
+	const char *err;
+	if (pmm_init(&pmm, info->mmap, info->nmmap, res, n, identity, &err))
+		panic("no memory to run in: %s", err);
+	uint64_t top = 0, usable = 0;
+	unsigned regions = 0;
+	for (unsigned i = 0; i < info->nmmap; i++) {
+		const struct mb2_mmap_entry *e = &info->mmap[i];
+		if (e->type != MB2_MEMORY_AVAILABLE)
+			continue;
+		regions++;
+		usable += e->length;
+		if (e->base + e->length > top)
+			top = e->base + e->length;
+	}
+	if (!paging_init(top, alloc_table, 0))
+		panic("out of memory for the kernel's page tables");
+	kprintf("memory: %lu MiB usable in %u regions (%lu pages free)\n", usable >> 20, regions, pmm.free);
+}

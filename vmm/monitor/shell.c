@@ -1,0 +1,377 @@
+/* The monitor's command line: the command table, word splitting, argument
+ * helpers, and the commands that are not about one VM's insides. */
+#include <stdarg.h>
+
+#include "vmm/monitor/shell.h"
+#include "kernel/fmt.h"
+#include "kernel/string.h"
+
+static void cmd_help(struct monitor *mon, int argc, char **argv);
+
+void mon_putc(void *ctx, char c)
+{
+	struct monitor *mon = ctx;
+	if (c == '\n')
+		mon->ops->out(mon->ctx, '\r');
+	mon->ops->out(mon->ctx, c);
+}
+
+void mon_puts(struct monitor *mon, const char *s)
+{
+	while (*s)
+		mon_putc(mon, *s++);
+}
+
+void mon_printf(struct monitor *mon, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_vformat(mon_putc, mon, fmt, ap);
+	va_end(ap);
+}
+
+const char *monitor_vm_name(struct monitor *mon, unsigned vm)
+{
+	struct monitor_vm_info info;
+	if (vm < mon->ops->vm_count(mon->ctx) && mon->ops->vm_info(mon->ctx, vm, &info) && info.name)
+		return info.name;
+	fmt_snprintf(mon->name_buf, sizeof(mon->name_buf), "vm%u", vm);
+	return mon->name_buf;
+}
+
+bool shell_parse_u64(const char *s, uint64_t *val)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*val = v;
+	return true;
+}
+
+bool shell_vm_arg(struct monitor *mon, const char *arg, unsigned *vm, struct monitor_vm_info *info)
+{
+	unsigned n = mon->ops->vm_count(mon->ctx);
+	for (unsigned i = 0; i < n; i++) {
+		if (mon->ops->vm_info(mon->ctx, i, info) && info->name && strcmp(info->name, arg) == 0) {
+			*vm = i;
+			return true;
+		}
+	}
+	uint64_t id;
+	if (arg[0] != '0' || arg[1] != 'x') { /* ids are decimal */
+		if (shell_parse_u64(arg, &id) && id < n && mon->ops->vm_info(mon->ctx, (unsigned)id, info)) {
+			*vm = (unsigned)id;
+			return true;
+		}
+	}
+	mon_printf(mon, "no such VM '%s'\n", arg);
+	return false;
+}
+
+void shell_format_size(char *buf, size_t n, uint64_t bytes)
+{
+	static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	unsigned u = 0;
+	while (u < 4 && bytes >= 1024 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	fmt_snprintf(buf, n, "%llu %s", (unsigned long long)bytes, unit[u]);
+}
+
+unsigned shell_share(uint64_t run_ns, uint64_t total_ns)
+{
+	if (total_ns == 0)
+		return 0;
+	if (run_ns >= total_ns)
+		return 10000;
+	/* run_ns < total_ns; scale down first so that run_ns * 10000 cannot overflow. */
+	while (run_ns > UINT64_MAX / 10000) {
+		run_ns >>= 1;
+		total_ns >>= 1;
+	}
+	return (unsigned)(run_ns * 10000 / total_ns);
+}
+
+static void cmd_version(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	mon_printf(mon, "%s\n", mon->ops->version(mon->ctx));
+}
+
+static void cmd_uptime(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	uint64_t ns = mon->ops->uptime_ns(mon->ctx);
+	uint64_t s = ns / 1000000000ull;
+	mon_printf(mon, "up %llud %02u:%02u:%02u (%llu.%03u s)\n", (unsigned long long)(s / 86400),
+		   (unsigned)(s / 3600 % 24), (unsigned)(s / 60 % 60), (unsigned)(s % 60),
+		   (unsigned long long)s, (unsigned)(ns / 1000000 % 1000));
+}
+
+static void cmd_quantum(struct monitor *mon, int argc, char **argv)
+{
+	uint64_t ms;
+	if (argc == 2) {
+		if (!shell_parse_u64(argv[1], &ms) || ms < 1 || ms > 1000) {
+			mon_puts(mon, "quantum: MS must be 1..1000\n");
+			shell_usage(mon, shell_find("quantum"));
+			return;
+		}
+		const char *err = mon->ops->quantum_set(mon->ctx, (unsigned)ms);
+		if (err) {
+			mon_printf(mon, "quantum: %s\n", err);
+			return;
+		}
+	}
+	mon_printf(mon, "quantum: %u ms\n", mon->ops->quantum_get(mon->ctx));
+}
+
+static const char *const level_names[] = {
+	[MONITOR_LOG_ERROR] = "error",
+	[MONITOR_LOG_WARN] = "warn",
+	[MONITOR_LOG_INFO] = "info",
+	[MONITOR_LOG_DEBUG] = "debug",
+};
+
+static void cmd_loglevel(struct monitor *mon, int argc, char **argv)
+{
+	if (argc == 2) {
+		int level = -1;
+		for (int i = 0; i <= MONITOR_LOG_DEBUG; i++)
+			if (strcmp(argv[1], level_names[i]) == 0)
+				level = i;
+		if (level < 0) {
+			shell_usage(mon, shell_find("loglevel"));
+			return;
+		}
+		mon->ops->loglevel_set(mon->ctx, level);
+	}
+	int level = mon->ops->loglevel_get(mon->ctx);
+	const char *name = level >= 0 && level <= MONITOR_LOG_DEBUG ? level_names[level] : "?";
+	mon_printf(mon, "loglevel: %s\n", name);
+}
+
+static void cmd_poweroff(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	mon_puts(mon, "powering off\n");
+	mon->ops->poweroff(mon->ctx);
+}
+
+static void cmd_reboot(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	mon_puts(mon, "rebooting\n");
+	mon->ops->reboot(mon->ctx);
+}
+
+static void cmd_console(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc;
+	unsigned vm;
+	struct monitor_vm_info info;
+	if (!shell_vm_arg(mon, argv[1], &vm, &info))
+		return;
+	if (vm >= MONITOR_MAX_VMS) {
+		mon_printf(mon, "console: only VMs 0..%u have a console here\n", MONITOR_MAX_VMS - 1);
+		return;
+	}
+	monitor_attach(mon, vm);
+}
+
+static void cmd_log(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc;
+	unsigned vm;
+	struct monitor_vm_info info;
+	if (!shell_vm_arg(mon, argv[1], &vm, &info))
+		return;
+	if (vm >= MONITOR_MAX_VMS) {
+		mon_printf(mon, "log: only VMs 0..%u are buffered\n", MONITOR_MAX_VMS - 1);
+		return;
+	}
+	const struct conmux_ring *r = &mon->cm.ring[vm];
+	uint64_t lost = conmux_lost(&mon->cm, vm);
+	mon_printf(mon, "--- %s: last %llu of %llu bytes", info.name,
+		   (unsigned long long)(r->total - lost), (unsigned long long)r->total);
+	if (lost)
+		mon_printf(mon, ", %llu older bytes lost", (unsigned long long)lost);
+	mon_puts(mon, " ---\n");
+	conmux_log(&mon->cm, vm);
+	mon_printf(mon, "--- end of %s ---\n", info.name);
+}
+
+static void cmd_top(struct monitor *mon, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	monitor_top_start(mon);
+}
+
+static const struct shell_cmd commands[] = {
+	{"help", "[COMMAND]", "list the commands, or show one command's usage", cmd_help, 0, 1},
+	{"version", "", "show the hypervisor version", cmd_version, 0, 0},
+	{"uptime", "", "time since boot", cmd_uptime, 0, 0},
+	{"list", "", "every VM: id, name, state, memory, CPU share, exits", cmd_list, 0, 0},
+	{"info", "VM", "state, reason, exit code, image, memory, CPU mode", cmd_info, 1, 1},
+	{"regs", "VM", "guest registers, control registers, segments (VMCS)", cmd_regs, 1, 1},
+	{"exits", "VM", "VM exits per reason (SDM appendix C names)", cmd_exits, 1, 1},
+	{"top", "", "CPU share and exits/s per VM, each second, until a key", cmd_top, 0, 0},
+	{"console", "VM", "attach to the VM's COM1; Ctrl-] detaches", cmd_console, 1, 1},
+	{"log", "VM", "the VM's buffered console output (last 4 KiB)", cmd_log, 1, 1},
+	{"pause", "VM", "stop scheduling the VM", cmd_pause, 1, 1},
+	{"resume", "VM", "schedule a paused VM again", cmd_resume, 1, 1},
+	{"reset", "VM", "reload the VM's image and start it again", cmd_reset, 1, 1},
+	{"stop", "VM", "stop the VM for good (reset starts it again)", cmd_stop, 1, 1},
+	{"mem", "VM GPA [LEN]", "hexdump guest-physical memory (LEN <= 4096, default 128)", cmd_mem, 2, 2 + 1},
+	{"pic", "VM", "the VM's 8259A pair", cmd_dev, 1, 1},
+	{"pit", "VM", "the VM's 8254 timer", cmd_dev, 1, 1},
+	{"uart", "VM", "the VM's 16550A (COM1)", cmd_dev, 1, 1},
+	{"inject", "VM VECTOR [TYPE] [ERRCODE] [len=N]",
+	 "inject an event; TYPE extint|nmi|hwexc|swint|privswexc|swexc", cmd_inject, 2, 5},
+	{"quantum", "[MS]", "show or set the scheduler time slice (1..1000 ms)", cmd_quantum, 0, 1},
+	{"loglevel", "[error|warn|info|debug]", "show or set the host log level", cmd_loglevel, 0, 1},
+	{"poweroff", "", "stop every VM and power the machine off", cmd_poweroff, 0, 0},
+	{"reboot", "", "reboot the machine", cmd_reboot, 0, 0},
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct shell_cmd *shell_find(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void shell_usage(struct monitor *mon, const struct shell_cmd *cmd)
+{
+	mon_printf(mon, "usage: %s%s%s\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
+}
+
+static void cmd_help(struct monitor *mon, int argc, char **argv)
+{
+	if (argc == 2) {
+		const struct shell_cmd *cmd = shell_find(argv[1]);
+		if (!cmd) {
+			mon_printf(mon, "help: no command '%s'\n", argv[1]);
+			return;
+		}
+		shell_usage(mon, cmd);
+		mon_printf(mon, "  %s\n", cmd->help);
+		return;
+	}
+	mon_puts(mon, "commands (VM is a name or an id; numbers are decimal or 0x hex):\n");
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		char usage[48];
+		fmt_snprintf(usage, sizeof(usage), "%s %s", commands[i].name, commands[i].args);
+		mon_printf(mon, "  %-26s %s\n", usage, commands[i].help);
+	}
+	mon_puts(mon, "keys: Up/Down history, Backspace, Ctrl-U erase line, Ctrl-C cancel,\n"
+		      "      Ctrl-L redraw, Ctrl-] leave an attached console\n");
+}
+
+/* Levenshtein distance, for "did you mean"; words longer than 15 get 99. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[16];
+	if (la > 15 || lb > 15)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static void unknown_command(struct monitor *mon, const char *word)
+{
+	const char *best = NULL;
+	unsigned best_d = 3; /* suggest only within two edits, or a prefix */
+	size_t n = strlen(word);
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		unsigned d = edit_distance(word, commands[i].name);
+		if (n >= 2 && strncmp(word, commands[i].name, n) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = commands[i].name;
+		}
+	}
+	mon_printf(mon, "unknown command '%.*s'", 32, word);
+	if (best)
+		mon_printf(mon, " - did you mean '%s'?", best);
+	mon_puts(mon, " type 'help'\n");
+}
+
+void shell_execute(struct monitor *mon, const char *line)
+{
+	char buf[LINEEDIT_MAX + 1];
+	char *argv[SHELL_MAX_ARGS];
+	int argc = 0;
+	size_t n = 0;
+	while (line[n] && n < LINEEDIT_MAX) {
+		buf[n] = line[n];
+		n++;
+	}
+	buf[n] = '\0';
+	for (char *p = buf; *p;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (argc == SHELL_MAX_ARGS) {
+			argc++; /* too many: the usage line follows */
+			break;
+		}
+		argv[argc++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (argc == 0)
+		return;
+	const struct shell_cmd *cmd = shell_find(argv[0]);
+	if (!cmd) {
+		unknown_command(mon, argv[0]);
+		return;
+	}
+	unsigned args = (unsigned)argc - 1;
+	if (args < cmd->min_args || args > cmd->max_args) {
+		shell_usage(mon, cmd);
+		return;
+	}
+	cmd->run(mon, argc, argv);
+}
