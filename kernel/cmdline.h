@@ -1,5 +1,6 @@
-/* Options on the kernel command line: whitespace-separated `key=value`
- * pairs and bare flags. */
+/* Kernel command-line options: whitespace-separated `key=value`, `key="a b"`
+ * and bare `flag` tokens, looked up by key (the last occurrence wins).
+ * Keys and values point into the parsed string, which must outlive the struct. */
 #ifndef KESTREL_KERNEL_CMDLINE_H
 #define KESTREL_KERNEL_CMDLINE_H
 
@@ -9,29 +10,42 @@
 
 #define CMDLINE_MAX_ARGS 32
 
-#define CMDLINE_NOT_FOUND 1
-#define CMDLINE_BAD_NUMBER (-1)
+enum cmdline_status {
+	CMDLINE_OK = 0,
+	CMDLINE_NOT_FOUND = -1, /* no such key */
+	CMDLINE_ERR_SYNTAX = -2, /* not a number / size, or a flag where a value is needed */
+	CMDLINE_ERR_RANGE = -3,  /* does not fit in 64 bits */
+	CMDLINE_ERR_TOO_MANY = -4, /* more than CMDLINE_MAX_ARGS tokens: the rest ignored */
+	CMDLINE_ERR_QUOTE = -5,  /* a quote left open, or text right after a closing quote */
+};
 
 struct cmdline_arg {
-	const char *key, *val; /* val NULL for a flag */
-	size_t key_len, val_len;
+	const char *key;
+	size_t key_len;
+	const char *val; /* NULL for a bare flag */
+	size_t val_len;
 };
 
 struct cmdline {
-	unsigned n;
-	bool truncated; /* more than CMDLINE_MAX_ARGS arguments */
 	struct cmdline_arg args[CMDLINE_MAX_ARGS];
+	unsigned nargs;
 };
 
-void cmdline_parse(struct cmdline *cl, const char *s);
-/* The value of the last `key=value`; false when absent. */
+/* Split s into tokens. Always fills cl with what it could read; returns
+ * CMDLINE_OK or the first problem (CMDLINE_ERR_TOO_MANY, CMDLINE_ERR_QUOTE). */
+int cmdline_parse(struct cmdline *cl, const char *s);
+/* The value of key (not NUL-terminated: use len); false if key is absent or a bare flag. */
 bool cmdline_get(const struct cmdline *cl, const char *key, const char **val, size_t *len);
+/* Whether key appears as a bare flag (no '='). */
 bool cmdline_flag(const struct cmdline *cl, const char *key);
-/* 0 with *out set, CMDLINE_NOT_FOUND, or CMDLINE_BAD_NUMBER. */
+/* key's value as a number (decimal or 0x hex): CMDLINE_OK, CMDLINE_NOT_FOUND, or an error. */
 int cmdline_get_u64(const struct cmdline *cl, const char *key, uint64_t *out);
-/* Decimal or 0x-hex, all of s[0..len); 0 or -1 on junk or overflow. */
-int parse_u64(const char *s, size_t len, uint64_t *out);
-/* A size: a number with an optional K, M or G suffix (powers of 1024). */
+/* Call fn for every token in order (the kernel warns about keys it does not know). */
+void cmdline_each(const struct cmdline *cl, void (*fn)(void *ctx, const struct cmdline_arg *arg), void *ctx);
+
+/* "123" or "0x7b" (either case) -> value; CMDLINE_ERR_SYNTAX or CMDLINE_ERR_RANGE. */
+int cmdline_parse_u64(const char *s, size_t len, uint64_t *out);
+/* "4096", "512K", "16M", "1G" (suffix either case, binary units) -> bytes. */
 int parse_size(const char *s, size_t len, uint64_t *out);
 
 #endif

@@ -129,5 +129,7 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	}
 	kprintf("vmx: usable\n");
 	vmm_init(&vmm, &opt, modules, nmods);
+	if (opt.monitor)
+		vmm_monitor_start(&vmm);
 	vmm_run(&vmm);
 }

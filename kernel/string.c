@@ -5,9 +5,17 @@
 
 #include "kernel/string.h"
 
+/* Whole quadwords first: guest RAM is zeroed megabytes at a time, and
+ * emulators (and CPUs without ERMS) run REP STOSQ eight times faster. */
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	if (!((uintptr_t)d & 7) && n >= 8) {
+		uint64_t q = 0x0101010101010101ull * (unsigned char)c;
+		size_t words = n / 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(q) : "memory");
+		n &= 7;
+	}
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }

@@ -71,3 +71,20 @@ bool ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size)
 	}
 	return true;
 }
+
+/* Free every table below `table` (level 4 = PML4), then the table itself. */
+static void ept_free_table(uint64_t pa, unsigned level)
+{
+	uint64_t *t = phys_to_virt(pa);
+	for (unsigned i = 0; level > 1 && i < 512; i++)
+		if ((t[i] & EPT_RWX) && !(t[i] & EPT_LARGE))
+			ept_free_table(t[i] & EPT_ADDR, level - 1);
+	mm_free_contig(pa, 1);
+}
+
+void ept_destroy(struct ept *ept)
+{
+	if (ept->pml4_pa)
+		ept_free_table(ept->pml4_pa, 4);
+	*ept = (struct ept){0};
+}

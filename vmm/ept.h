@@ -16,5 +16,7 @@ struct ept {
 bool ept_init(struct ept *ept, bool large_pages);
 /* Map [gpa, gpa+size) to [hpa, hpa+size) read/write/execute, write-back. */
 bool ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size);
+/* Free all tables (the guest must not run on this EPT again). */
+void ept_destroy(struct ept *ept);
 
 #endif

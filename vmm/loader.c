@@ -1,192 +1,235 @@
-/* Guest image loading (System V ABI: ELF header and program headers, the
- * Intel386 and x86-64 supplements). Validate first (every segment inside the
- * image and inside guest RAM, no arithmetic overflow), then act. */
-#include "vmm/loader.h"
+/* Guest image loader. ELF as in the System V ABI (gABI "Program Loading") with
+ * the i386 and x86-64 supplements; every field is checked against the image
+ * and guest RAM before a single byte is copied (validate, then act). */
 #include <stdbool.h>
 
-#define EI_CLASS 4
-#define EI_DATA 5
-#define ELFCLASS32 1
-#define ELFCLASS64 2
+#include "kernel/string.h"
+#include "vmm/loader.h"
+
+#define EI_CLASS    4
+#define EI_DATA     5
+#define EI_VERSION  6
+#define ELFCLASS32  1
+#define ELFCLASS64  2
 #define ELFDATA2LSB 1
-#define ET_EXEC 2
-#define EM_386 3
-#define EM_X86_64 62
-#define PT_LOAD 1
+#define EV_CURRENT  1
+#define ET_EXEC     2
+#define EM_386      3
+#define EM_X86_64   62
+#define PT_LOAD     1
+#define PF_X        1
 
-/* The fields Kestrel needs from either ELF class. */
-struct elf_info {
-	bool is64;
+#define PTE_P  0x1  /* present */
+#define PTE_RW 0x2  /* writable */
+#define PTE_PS 0x80 /* page size: a 2 MiB page in a PDE (SDM 3A 4.5) */
+
+/* A program header, whichever the class. */
+struct loader_seg {
+	uint32_t type, flags;
+	uint64_t offset, paddr, filesz, memsz;
+};
+
+/* The ELF header fields the loader uses. */
+struct loader_elf {
+	int format;
 	uint64_t entry, phoff;
-	unsigned phentsize, phnum;
+	uint32_t phentsize, phnum;
 };
 
-struct segment {
-	uint64_t offset, filesz, paddr, memsz;
-};
+static uint64_t loader_read(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+	for (unsigned i = bytes; i-- > 0;)
+		v = v << 8 | p[i]; /* little-endian, any alignment */
+	return v;
+}
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+static void loader_write64(uint8_t *ram, uint64_t gpa, uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++)
+		ram[gpa + i] = (uint8_t)(v >> (8 * i));
+}
 
-static bool is_elf(const uint8_t *p, size_t len)
+static bool loader_is_elf(const uint8_t *p, size_t len)
 {
 	return len >= 4 && p[0] == 0x7F && p[1] == 'E' && p[2] == 'L' && p[3] == 'F';
 }
 
-static const char *elf_header(const uint8_t *p, size_t len, struct elf_info *e)
+static const char *loader_parse_ehdr(const uint8_t *p, size_t len, struct loader_elf *e)
 {
-	if (len < 52)
+	if (len < 16)
 		return "ELF header truncated";
-	e->is64 = p[EI_CLASS] == ELFCLASS64;
-	if ((p[EI_CLASS] != ELFCLASS32 && !e->is64) || p[EI_DATA] != ELFDATA2LSB)
-		return "not a little-endian ELF32 or ELF64 file";
-	if (e->is64 && len < 64)
+	bool is64 = p[EI_CLASS] == ELFCLASS64;
+	if (p[EI_CLASS] != ELFCLASS32 && !is64)
+		return "ELF class neither 32- nor 64-bit";
+	if (p[EI_DATA] != ELFDATA2LSB)
+		return "ELF not little-endian";
+	if (p[EI_VERSION] != EV_CURRENT)
+		return "unknown ELF version";
+	if (len < (is64 ? 64u : 52u))
 		return "ELF header truncated";
-	if (rd16(p + 16) != ET_EXEC)
-		return "ELF file is not an executable (ET_EXEC)";
-	if (rd16(p + 18) != (e->is64 ? EM_X86_64 : EM_386))
-		return e->is64 ? "ELF64 file is not for x86-64" : "ELF32 file is not for i386";
-	e->entry = e->is64 ? rd64(p + 24) : rd32(p + 24);
-	e->phoff = e->is64 ? rd64(p + 32) : rd32(p + 28);
-	e->phentsize = rd16(p + (e->is64 ? 54 : 42));
-	e->phnum = rd16(p + (e->is64 ? 56 : 44));
-	if (e->phentsize < (e->is64 ? 56u : 32u) || e->phnum == 0)
-		return "ELF file has no usable program headers";
-	if (e->phoff > len || (uint64_t)e->phentsize * e->phnum > len - e->phoff)
-		return "ELF program headers run past the end of the file";
-	return 0;
+	if (loader_read(p + 16, 2) != ET_EXEC)
+		return "ELF is not an executable (ET_EXEC)";
+	uint64_t machine = loader_read(p + 18, 2);
+	if (machine != (is64 ? EM_X86_64 : EM_386))
+		return is64 ? "ELF64 machine is not x86-64" : "ELF32 machine is not i386";
+	e->format = is64 ? IMAGE_ELF64 : IMAGE_ELF32;
+	e->entry = loader_read(p + 24, is64 ? 8 : 4);
+	e->phoff = loader_read(p + (is64 ? 32 : 28), is64 ? 8 : 4);
+	e->phentsize = (uint32_t)loader_read(p + (is64 ? 54 : 42), 2);
+	e->phnum = (uint32_t)loader_read(p + (is64 ? 56 : 44), 2);
+	if (e->phentsize != (is64 ? 56u : 32u))
+		return "ELF program header size is wrong for its class";
+	if (!e->phnum)
+		return "ELF has no program headers";
+	if (e->phoff > len || (uint64_t)e->phnum * e->phentsize > len - e->phoff)
+		return "ELF program header table runs past the image";
+	return NULL;
 }
 
-static bool elf_segment(const uint8_t *p, const struct elf_info *e, unsigned i, struct segment *s)
+static struct loader_seg loader_phdr(const uint8_t *p, const struct loader_elf *e, uint32_t i)
 {
-	const uint8_t *ph = p + e->phoff + (uint64_t)i * e->phentsize;
-	if (rd32(ph) != PT_LOAD)
-		return false;
-	if (e->is64)
-		*s = (struct segment){rd64(ph + 8), rd64(ph + 32), rd64(ph + 24), rd64(ph + 40)};
-	else
-		*s = (struct segment){rd32(ph + 4), rd32(ph + 16), rd32(ph + 12), rd32(ph + 20)};
-	return true;
+	const uint8_t *h = p + e->phoff + (uint64_t)i * e->phentsize;
+	if (e->format == IMAGE_ELF64)
+		return (struct loader_seg){(uint32_t)loader_read(h, 4), (uint32_t)loader_read(h + 4, 4),
+					   loader_read(h + 8, 8), loader_read(h + 24, 8), loader_read(h + 32, 8),
+					   loader_read(h + 40, 8)};
+	return (struct loader_seg){(uint32_t)loader_read(h, 4), (uint32_t)loader_read(h + 24, 4), loader_read(h + 4, 4),
+				   loader_read(h + 12, 4), loader_read(h + 16, 4), loader_read(h + 20, 4)};
 }
 
-static const char *check_segment(const struct segment *s, size_t len, uint64_t ram_size)
+/* What can be checked from the image alone: segments, their file ranges and
+ * physical ranges (no wrap; ELF32 below 4 GiB), the entry point. */
+static const char *loader_check_image(const uint8_t *p, size_t len, const struct loader_elf *e)
 {
-	if (s->filesz > s->memsz)
-		return "ELF segment's file size exceeds its memory size";
-	if (s->offset > len || s->filesz > len - s->offset)
-		return "ELF segment runs past the end of the file";
-	if (s->paddr < ELF_LOAD_MIN)
-		return "ELF segment below 0x8000 (reserved for Kestrel's structures)";
-	if (s->paddr >= ram_size || s->memsz > ram_size - s->paddr)
-		return "ELF segment outside guest memory";
-	return 0;
-}
-
-static const char *elf_validate(const uint8_t *p, size_t len, uint64_t ram_size, struct elf_info *e)
-{
-	const char *err = elf_header(p, len, e);
-	if (err)
-		return err;
-	bool entry_ok = false;
-	unsigned loads = 0;
-	for (unsigned i = 0; i < e->phnum; i++) {
-		struct segment s;
-		if (!elf_segment(p, e, i, &s))
+	uint64_t limit = e->format == IMAGE_ELF32 ? 1ULL << 32 : UINT64_MAX;
+	bool loads = false, entry_ok = false;
+	for (uint32_t i = 0; i < e->phnum; i++) {
+		struct loader_seg s = loader_phdr(p, e, i);
+		if (s.type != PT_LOAD)
 			continue;
-		loads++;
-		if ((err = check_segment(&s, len, ram_size)))
-			return err;
-		entry_ok = entry_ok || (e->entry >= s.paddr && e->entry - s.paddr < s.memsz);
+		loads = true;
+		if (s.filesz > s.memsz)
+			return "ELF segment has p_filesz > p_memsz";
+		if (s.offset > len || s.filesz > len - s.offset)
+			return "ELF segment's file range runs past the image";
+		if (s.memsz > limit - s.paddr)
+			return "ELF segment's p_paddr + p_memsz overflows the address space";
+		if ((s.flags & PF_X) && e->entry >= s.paddr && e->entry - s.paddr < s.memsz)
+			entry_ok = true;
 	}
 	if (!loads)
-		return "ELF file has no loadable segment";
+		return "ELF has no PT_LOAD segment";
 	if (!entry_ok)
-		return "ELF entry point is not inside a loaded segment";
-	return 0;
+		return "ELF entry point is not inside an executable PT_LOAD segment";
+	return NULL;
 }
 
-int loader_detect(const void *img, size_t len)
+int loader_identify(const void *img, size_t len, const char **err)
 {
 	const uint8_t *p = img;
-	struct elf_info e;
-	if (!len)
-		return IMAGE_UNKNOWN;
-	if (!is_elf(p, len))
-		return IMAGE_FLAT;
-	if (elf_header(p, len, &e))
-		return IMAGE_UNKNOWN;
-	return e.is64 ? IMAGE_ELF64 : IMAGE_ELF32;
+	const char *why = NULL;
+	struct loader_elf e = {0};
+	int format = IMAGE_FLAT;
+	if (!p || !len)
+		why = "empty image";
+	else if (loader_is_elf(p, len) && !(why = loader_parse_ehdr(p, len, &e)))
+		why = loader_check_image(p, len, &e);
+	if (!why && p && loader_is_elf(p, len))
+		format = e.format;
+	if (why) {
+		format = IMAGE_UNKNOWN;
+		if (err)
+			*err = why;
+	}
+	return format;
 }
 
-static void write_gdt(uint8_t *ram, struct guest_entry *out)
+int loader_detect(const void *img, size_t len) { return loader_identify(img, len, NULL); }
+
+static const char *loader_check_ram(const uint8_t *p, const struct loader_elf *e, uint64_t ram_size)
 {
-	static const uint64_t gdt[4] = {
-		0,
-		0x00CF9B000000FFFFull, /* 0x08: 32-bit code, flat */
-		0x00CF93000000FFFFull, /* 0x10: data, flat */
-		0x00AF9B000000FFFFull, /* 0x18: 64-bit code */
-	};
-	__builtin_memcpy(ram + GUEST_GDT, gdt, sizeof(gdt));
-	out->gdt_base = GUEST_GDT;
+	if (ram_size < LOADER_MIN_PADDR)
+		return "guest RAM too small for the GDT and page tables";
+	for (uint32_t i = 0; i < e->phnum; i++) {
+		struct loader_seg s = loader_phdr(p, e, i);
+		if (s.type != PT_LOAD || !s.memsz)
+			continue;
+		if (s.paddr < LOADER_MIN_PADDR)
+			return "ELF segment below 0x8000 (the low 32 KiB hold Kestrel's GDT and page tables)";
+		if (s.paddr >= ram_size || s.memsz > ram_size - s.paddr)
+			return "ELF segment outside guest RAM (raise mem=, or link it lower)";
+	}
+	return NULL;
+}
+
+/* Null, 32-bit code, data, 64-bit code: flat 4 GiB, accessed bits preset so
+ * the CPU never writes them (SDM 3A 3.4.5). */
+static void loader_write_gdt(uint8_t *ram, struct guest_entry *out)
+{
+	static const uint64_t gdt[] = {0, 0x00CF9B000000FFFFULL, 0x00CF93000000FFFFULL, 0x00AF9B000000FFFFULL};
+	for (unsigned i = 0; i < 4; i++)
+		loader_write64(ram, LOADER_GDT + 8 * i, gdt[i]);
+	out->gdt_base = LOADER_GDT;
 	out->gdt_limit = sizeof(gdt) - 1;
 }
 
-/* Identity map of 0..4 GiB with 2 MiB pages (SDM 3A 4.5). */
-static void write_page_tables(uint8_t *ram, struct guest_entry *out)
+/* Identity map of 0..4 GiB with 2 MiB pages: PML4[0] -> PDPT[0..3] -> 4 PDs. */
+static void loader_write_page_tables(uint8_t *ram, struct guest_entry *out)
 {
-	uint64_t *pml4 = (uint64_t *)(ram + GUEST_PML4), *pdpt = (uint64_t *)(ram + GUEST_PDPT);
-	uint64_t *pd = (uint64_t *)(ram + GUEST_PD);
-	pml4[0] = GUEST_PDPT | 3; /* present, writable */
-	for (unsigned i = 0; i < 4; i++)
-		pdpt[i] = (GUEST_PD + i * 4096u) | 3;
+	memset(ram + LOADER_PML4, 0, 2 * 4096);
+	loader_write64(ram, LOADER_PML4, LOADER_PDPT | PTE_P | PTE_RW);
+	for (uint64_t i = 0; i < 4; i++)
+		loader_write64(ram, LOADER_PDPT + 8 * i, (LOADER_PD + 4096 * i) | PTE_P | PTE_RW);
 	for (uint64_t i = 0; i < 4 * 512; i++)
-		pd[i] = (i << 21) | 0x83; /* present, writable, 2 MiB page */
-	out->cr3 = GUEST_PML4;
+		loader_write64(ram, LOADER_PD + 8 * i, (i << 21) | PTE_P | PTE_RW | PTE_PS);
+	out->cr3 = LOADER_PML4;
 }
 
-static void elf_copy(const uint8_t *p, const struct elf_info *e, uint8_t *ram)
+static void loader_copy_elf(const uint8_t *p, const struct loader_elf *e, uint8_t *ram, uint64_t ram_size,
+			    struct guest_entry *out)
 {
-	for (unsigned i = 0; i < e->phnum; i++) {
-		struct segment s;
-		if (!elf_segment(p, e, i, &s))
+	for (uint32_t i = 0; i < e->phnum; i++) {
+		struct loader_seg s = loader_phdr(p, e, i);
+		if (s.type != PT_LOAD || !s.memsz)
 			continue;
-		__builtin_memcpy(ram + s.paddr, p + s.offset, s.filesz);
-		__builtin_memset(ram + s.paddr + s.filesz, 0, s.memsz - s.filesz);
+		memcpy(ram + s.paddr, p + s.offset, s.filesz);
+		memset(ram + s.paddr + s.filesz, 0, s.memsz - s.filesz);
 	}
+	loader_write_gdt(ram, out);
+	if (e->format == IMAGE_ELF64)
+		loader_write_page_tables(ram, out);
+	out->entry = e->entry;
+	out->stack = ram_size;
 }
 
 int loader_load(const void *img, size_t len, uint8_t *ram, uint64_t ram_size, struct guest_entry *out,
 		const char **err)
 {
 	const uint8_t *p = img;
-	*out = (struct guest_entry){0};
-	if (!len) {
-		*err = "empty image";
+	const char *why = NULL;
+	struct loader_elf e = {0};
+	*out = (struct guest_entry){.format = loader_identify(img, len, &why)};
+	if (out->format == IMAGE_ELF64 || out->format == IMAGE_ELF32) {
+		loader_parse_ehdr(p, len, &e); /* checked by loader_identify */
+		why = loader_check_ram(p, &e, ram_size);
+	} else if (out->format == IMAGE_FLAT) {
+		if (len > LOADER_FLAT_END - LOADER_FLAT_BASE)
+			why = "flat image larger than 0x98400 bytes (0x7C00 up to 0xA0000)";
+		else if (ram_size < LOADER_FLAT_BASE || len > ram_size - LOADER_FLAT_BASE)
+			why = "flat image does not fit in guest RAM";
+	}
+	if (why) {
+		*out = (struct guest_entry){0};
+		if (err)
+			*err = why;
 		return -1;
 	}
-	if (len > ram_size) {
-		*err = "image larger than guest memory";
-		return -1;
+	if (out->format == IMAGE_FLAT) {
+		memcpy(ram + LOADER_FLAT_BASE, p, len);
+		out->entry = out->stack = LOADER_FLAT_BASE;
+	} else {
+		loader_copy_elf(p, &e, ram, ram_size, out);
 	}
-	if (!is_elf(p, len)) {
-		if (len > FLAT_LOAD_END - FLAT_LOAD_ADDR || FLAT_LOAD_ADDR + len > ram_size) {
-			*err = "flat image does not fit between 0x7C00 and 0xA0000";
-			return -1;
-		}
-		__builtin_memcpy(ram + FLAT_LOAD_ADDR, p, len);
-		*out = (struct guest_entry){.format = IMAGE_FLAT, .entry = FLAT_LOAD_ADDR, .stack = FLAT_LOAD_ADDR};
-		return 0;
-	}
-	struct elf_info e;
-	if ((*err = elf_validate(p, len, ram_size, &e)))
-		return -1;
-	elf_copy(p, &e, ram);
-	write_gdt(ram, out);
-	out->format = e.is64 ? IMAGE_ELF64 : IMAGE_ELF32;
-	out->entry = e.entry;
-	out->stack = ram_size;
-	if (e.is64)
-		write_page_tables(ram, out);
 	return 0;
 }

@@ -84,6 +84,18 @@ static void vcpu_write_controls(struct vcpu *v, uint64_t eptp, const struct vmx_
 	vmcs_write(VMCS_VMCS_LINK_POINTER, VMCS_LINK_NONE);
 }
 
+void vcpu_destroy(struct vcpu *v)
+{
+	vcpu_unload(v);
+	if (v->vmcs_pa) {
+		vmclear(v->vmcs_pa);
+		mm_free_contig(v->vmcs_pa, 1);
+	}
+	if (v->fpu_pa)
+		mm_free_contig(v->fpu_pa, 1);
+	*v = (struct vcpu){0};
+}
+
 bool vcpu_create(struct vcpu *v, const struct vmx_caps *caps, uint16_t vpid, uint64_t eptp,
 		 const struct vmx_bitmaps *bm)
 {
@@ -93,8 +105,9 @@ bool vcpu_create(struct vcpu *v, const struct vmx_caps *caps, uint16_t vpid, uin
 	if (!v->vmcs_pa || !v->fpu_pa)
 		return false;
 	vmx_init_region(caps, (void *)(uintptr_t)v->vmcs_pa);
-	if (vmclear(v->vmcs_pa) || vmptrld(v->vmcs_pa))
+	if (vmclear(v->vmcs_pa))
 		return false;
+	vcpu_load(v);
 	vcpu_write_host_state();
 	vcpu_write_controls(v, eptp, bm);
 	return true;

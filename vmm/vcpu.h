@@ -43,6 +43,9 @@ struct vmx_bitmaps {
 /* VMCLEAR a fresh VMCS and fill in host state and controls. False: no memory. */
 bool vcpu_create(struct vcpu *v, const struct vmx_caps *caps, uint16_t vpid, uint64_t eptp,
 		 const struct vmx_bitmaps *bm);
+/* VMCLEAR and free the VMCS and FPU area of a VCPU that never ran. */
+void vcpu_destroy(struct vcpu *v);
+void vcpu_unload(struct vcpu *v);
 /* Load the initial guest state for a loaded image (docs/guests.md). */
 void vcpu_reset(struct vcpu *v, const struct guest_entry *e);
 /* Make this VCPU's VMCS current, switching the lazily-switched state. */

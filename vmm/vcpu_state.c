@@ -74,6 +74,13 @@ void vcpu_load(struct vcpu *v)
 	current = v;
 }
 
+/* Forget v as the current VCPU, so that its VMCS can be cleared and freed. */
+void vcpu_unload(struct vcpu *v)
+{
+	if (current == v)
+		current = 0;
+}
+
 /* A fresh FPU area: FCW 0x37F and MXCSR 0x1F80, their values after FNINIT
  * and reset (SDM 1 8.1.5, 10.2.3); XSTATE_BV says x87 and SSE are valid. */
 void vcpu_fpu_init(struct vcpu *v)

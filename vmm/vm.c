@@ -34,6 +34,7 @@ void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...)
 	vm->state = state;
 	struct vmm *vmm = vmm_this_cpu();
 	char line[192];
+	vm_console_flush(vm);
 	if (vm->has_exit_code)
 		fmt_snprintf(line, sizeof(line), "%s: %s, exit code %ld", vm_state_name(state), vm->reason,
 			     (long)vm->exit_code);
@@ -59,11 +60,22 @@ void vm_console_putc(struct vm *vm, uint8_t c)
 		monitor_guest_output(&vmm->mon, vm->id, c);
 		return;
 	}
-	if (vm->line_start)
-		kprintf("[%s] ", vm->opts.name);
-	if (c != '\r')
-		kprintf("%c", c);
-	vm->line_start = c == '\n';
+	/* Whole lines only, so that guests talking at once do not interleave
+	 * inside a line; a line longer than the buffer is split. */
+	if (c == '\r')
+		return;
+	if (c != '\n')
+		vm->line[vm->line_len++] = (char)c;
+	if (c == '\n' || vm->line_len == sizeof(vm->line))
+		vm_console_flush(vm);
+}
+
+void vm_console_flush(struct vm *vm)
+{
+	if (!vm->line_len)
+		return;
+	kprintf("[%s] %.*s\n", vm->opts.name, (int)vm->line_len, vm->line);
+	vm->line_len = 0;
 }
 
 bool vm_restart(struct vm *vm, const char **err)
@@ -78,7 +90,7 @@ bool vm_restart(struct vm *vm, const char **err)
 	vm->reason[0] = 0;
 	vm->has_exit_code = false;
 	vm->exit_code = 0;
-	vm->line_start = true;
+	vm->line_len = 0;
 	return true;
 }
 

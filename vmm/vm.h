@@ -57,7 +57,8 @@ struct vm {
 	uint64_t exits_total;
 	struct port_stat ports[VM_PORT_STATS];
 	uint64_t ports_other; /* unemulated accesses beyond the table */
-	bool line_start;      /* console: next byte starts a line */
+	char line[160];       /* console line being assembled (no monitor) */
+	unsigned line_len;
 };
 
 static inline bool vm_ended(const struct vm *vm)
@@ -73,6 +74,8 @@ void vm_set_exit_code(struct vm *vm, int64_t code);
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 /* A byte of guest console output: to the monitor, prefixed per line. */
 void vm_console_putc(struct vm *vm, uint8_t c);
+/* Print a partial console line now (the VM ended, or the run is over). */
+void vm_console_flush(struct vm *vm);
 /* Reload the image into zeroed RAM and restart the VCPU (reset button). */
 bool vm_restart(struct vm *vm, const char **err);
 /* The UART transmit callback: guest serial bytes go to its console. */

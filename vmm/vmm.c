@@ -68,6 +68,16 @@ static const char *vm_build(struct vmm *vmm, struct vm *vm)
 	return 0;
 }
 
+/* Give back what vm_build took, for a module that did not become a VM. */
+static void vm_release(struct vm *vm)
+{
+	vcpu_destroy(&vm->vcpu);
+	ept_destroy(&vm->ept);
+	if (vm->ram_pa)
+		mm_free_contig(vm->ram_pa, vm->opts.mem / PAGE_SIZE);
+	vm->ram_pa = 0;
+}
+
 static bool vm_name_taken(struct vmm *vmm, const char *name)
 {
 	for (unsigned i = 0; i < vmm->nvms; i++)
@@ -101,8 +111,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 		vm_restart(vm, &err);
 	if (err) {
 		kprintf("kestrel: module %u '%s': %s; skipped\n", mod->index, mod->string, err);
-		if (vm->ram_pa)
-			mm_free_contig(vm->ram_pa, vm->opts.mem / PAGE_SIZE);
+		vm_release(vm);
 		return;
 	}
 	kprintf("kestrel: vm %u '%s': module %u, %lu KiB, %s\n", vm->id, vm->opts.name, mod->index,

@@ -1,78 +1,101 @@
-/* Module string parsing: the VM's name and its options. A name is what the
- * operator types, so it is short, plain, and never a bare number (those are
- * VM ids in the monitor). */
+/* Guest options from a module line. The name is what every message about the
+ * guest shows, so it is kept short and plain; numbers are reserved for ids. */
 #include "vmm/vmopts.h"
 #include "kernel/cmdline.h"
 #include "kernel/fmt.h"
 
-static bool name_char(char c)
+#define VMOPTS_SHOW 40 /* characters of a bad token quoted back */
+
+static bool vmopts_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static bool vmopts_name_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-static int check_name(const struct cmdline_arg *a, struct vm_opts *out, char *err, size_t n)
+static bool vmopts_is(const char *t, size_t len, const char *word)
 {
-	bool digits_only = true;
-	if (a->val || a->key_len == 0 || a->key_len > VM_NAME_MAX) {
-		fmt_snprintf(err, n, "bad or missing name '%.*s' (1-%d characters of A-Z a-z 0-9 _ -)", (int)a->key_len,
-			     a->key, VM_NAME_MAX);
-		return -1;
+	size_t i = 0;
+	while (i < len && word[i] == t[i])
+		i++;
+	return i == len && !word[i];
+}
+
+static int vmopts_fail(char *err, size_t err_len, const char *fmt, const char *t, size_t len)
+{
+	int n = len > VMOPTS_SHOW ? VMOPTS_SHOW : (int)len;
+	fmt_snprintf(err, err_len, fmt, n, t, len > VMOPTS_SHOW ? "..." : "");
+	return -1;
+}
+
+static int vmopts_name(const char *t, size_t len, struct vm_opts *out, char *err, size_t err_len)
+{
+	bool digits = true;
+	for (size_t i = 0; i < len; i++)
+		if (t[i] == '=')
+			return vmopts_fail(err, err_len, "missing VM name before '%.*s%s'", t, len);
+	for (size_t i = 0; i < len; i++) {
+		if (!vmopts_name_char(t[i]))
+			return vmopts_fail(err, err_len, "bad VM name '%.*s%s': use A-Z a-z 0-9 _ -", t, len);
+		digits = digits && t[i] >= '0' && t[i] <= '9';
 	}
-	for (size_t i = 0; i < a->key_len; i++) {
-		if (!name_char(a->key[i])) {
-			fmt_snprintf(err, n, "bad name '%.*s' (1-%d characters of A-Z a-z 0-9 _ -)", (int)a->key_len,
-				     a->key, VM_NAME_MAX);
-			return -1;
-		}
-		digits_only = digits_only && a->key[i] >= '0' && a->key[i] <= '9';
-		out->name[i] = a->key[i];
-	}
-	out->name[a->key_len] = 0;
-	if (digits_only) {
-		fmt_snprintf(err, n, "name '%s' is all digits (numbers are VM ids)", out->name);
-		return -1;
-	}
+	if (len > VMOPTS_NAME_MAX)
+		return vmopts_fail(err, err_len, "VM name '%.*s%s' is longer than 15 characters", t, len);
+	if (digits)
+		return vmopts_fail(err, err_len, "VM name '%.*s%s' is all digits (numbers are VM ids)", t, len);
+	for (size_t i = 0; i < len; i++)
+		out->name[i] = t[i];
+	out->name[len] = 0;
 	return 0;
 }
 
-static int parse_mem(const struct cmdline_arg *a, struct vm_opts *out, char *err, size_t n)
+static int vmopts_mem(const char *v, size_t len, struct vm_opts *out, char *err, size_t err_len)
 {
 	uint64_t mem;
-	if (parse_size(a->val, a->val_len, &mem) || mem < VM_MEM_MIN || mem > VM_MEM_MAX || mem % 4096) {
-		fmt_snprintf(err, n, "bad mem size '%.*s' (1M to 1G, a multiple of 4K)", (int)a->val_len, a->val);
-		return -1;
-	}
+	if (parse_size(v, len, &mem) != CMDLINE_OK)
+		return vmopts_fail(err, err_len, "bad mem size '%.*s%s' (use e.g. 4096, 512K, 16M, 1G)", v, len);
+	if (mem % 4096)
+		return vmopts_fail(err, err_len, "mem size '%.*s%s' is not a multiple of 4 KiB", v, len);
+	if (mem < VMOPTS_MEM_MIN || mem > VMOPTS_MEM_MAX)
+		return vmopts_fail(err, err_len, "mem size '%.*s%s' is outside 1M..1G", v, len);
 	out->mem = mem;
 	return 0;
 }
 
-int vmopts_parse(const char *s, struct vm_opts *out, char *err, size_t n)
+static int vmopts_option(const char *t, size_t len, struct vm_opts *out, char *err, size_t err_len)
 {
-	struct cmdline cl;
-	cmdline_parse(&cl, s);
-	*out = (struct vm_opts){.mem = VM_MEM_DEFAULT};
-	if (cl.n == 0) {
-		fmt_snprintf(err, n, "no name on the module line");
-		return -1;
+	if (vmopts_is(t, len, "com2")) {
+		out->com2 = true;
+		return 0;
 	}
-	if (cl.truncated) {
-		fmt_snprintf(err, n, "too many options");
-		return -1;
+	if (len >= 4 && vmopts_is(t, 4, "mem="))
+		return vmopts_mem(t + 4, len - 4, out, err, err_len);
+	return vmopts_fail(err, err_len, "unknown option '%.*s%s'", t, len);
+}
+
+int vmopts_parse(const char *s, struct vm_opts *out, char *err, size_t err_len)
+{
+	*out = (struct vm_opts){.mem = VMOPTS_MEM_DEFAULT};
+	if (err_len)
+		err[0] = 0;
+	bool named = false;
+	while (*s) {
+		while (vmopts_space(*s))
+			s++;
+		const char *t = s;
+		while (*s && !vmopts_space(*s))
+			s++;
+		size_t len = (size_t)(s - t);
+		if (!len)
+			break;
+		int rc = named ? vmopts_option(t, len, out, err, err_len) : vmopts_name(t, len, out, err, err_len);
+		if (rc)
+			return rc;
+		named = true;
 	}
-	if (check_name(&cl.args[0], out, err, n))
+	if (!named) {
+		fmt_snprintf(err, err_len, "missing VM name (module2 FILE NAME [mem=SIZE] [com2])");
 		return -1;
-	for (unsigned i = 1; i < cl.n; i++) {
-		const struct cmdline_arg *a = &cl.args[i];
-		if (a->val && a->key_len == 3 && !__builtin_memcmp(a->key, "mem", 3)) {
-			if (parse_mem(a, out, err, n))
-				return -1;
-		} else if (!a->val && a->key_len == 4 && !__builtin_memcmp(a->key, "com2", 4)) {
-			out->com2 = true;
-		} else {
-			fmt_snprintf(err, n, "unknown option '%.*s'", (int)(a->key_len + (a->val ? 1 + a->val_len : 0)),
-				     a->key);
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* A guest's module string: "NAME [mem=SIZE] [com2]". */
+/* A guest's options from its GRUB module line, after the path:
+ * "NAME [mem=SIZE] [com2]" (docs/guests.md). */
 #ifndef KESTREL_VMM_VMOPTS_H
 #define KESTREL_VMM_VMOPTS_H
 
@@ -6,18 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VM_NAME_MAX 15
-#define VM_MEM_DEFAULT (8ull << 20)
-#define VM_MEM_MIN (1ull << 20)
-#define VM_MEM_MAX (1ull << 30)
+#define VMOPTS_NAME_MAX    15          /* characters in a VM name */
+#define VMOPTS_MEM_DEFAULT (8ULL << 20)
+#define VMOPTS_MEM_MIN     (1ULL << 20)
+#define VMOPTS_MEM_MAX     (1ULL << 30)
 
 struct vm_opts {
-	char name[VM_NAME_MAX + 1];
-	uint64_t mem;
-	bool com2;
+	char name[VMOPTS_NAME_MAX + 1];
+	uint64_t mem; /* bytes of guest RAM, a multiple of 4 KiB */
+	bool com2;    /* a second 16550A at 0x2F8, IRQ3 */
 };
 
-/* 0, or -1 with a message naming the problem written to err. */
+/* Parse s into out (defaults for what s leaves out): 0, or -1 with a message
+ * naming the problem in err (err_len > 0). Name clashes are the caller's. */
 int vmopts_parse(const char *s, struct vm_opts *out, char *err, size_t err_len);
 
 #endif

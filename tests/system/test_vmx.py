@@ -31,7 +31,8 @@ def expect_state(run, vm, state, exit_code=None, reason=None):
 @pytest.mark.parametrize("model", MODELS)
 def test_shipped_guests_run_together(model):
     run = boot("shipped", [("hello.bin", "hello"), ("pm32.elf", "pm32"), ("lm64.elf", "lm64"),
-                           ("spin.bin", "spin mem=2M"), ("ticker.elf", "ticker")], model=model)
+                           ("spin.bin", "spin mem=2M"), ("ticker.elf", "ticker")],
+               cmdline="nomonitor timeout=8000", model=model)
     run.expect("[hello] Hello from real mode")
     expect_state(run, "hello", "stopped", 0, "port 0xF4")
     expect_state(run, "pm32", "stopped", 0, "shutdown hypercall")
@@ -66,7 +67,7 @@ def test_bad_modules_are_reported_and_skipped():
     big = os.path.join(OUT, "big.bin")
     os.makedirs(OUT, exist_ok=True)
     with open(big, "wb") as fh:
-        fh.write(b"\x90" * (1 << 20))
+        fh.write(b"\x90" * (2 << 20))
     run = boot("loaderr", [
         ("empty.bin", "empty"),
         ("badelf.elf", "badelf"),
@@ -114,7 +115,7 @@ def test_hostile_guests_are_contained():
         ("reset.bin", "reset"),
         ("oob.elf", "oob"),
         ("pm32.elf", "pm32"),
-    ], cmdline="nomonitor timeout=3000")
+    ], cmdline="nomonitor timeout=10000")
     expect_state(run, "vmxon", "stopped", 6)
     run.expect("[vmxon] ud")
     expect_state(run, "featctl", "stopped", 13)

@@ -1,0 +1,73 @@
+"""Issue 5 (and the echo guest of issue 4): the serial-console monitor, driven
+over Bochs's COM1 socket the way an operator types."""
+import re
+
+import pytest
+
+from kestrel import BochsSession, build_iso
+
+PROMPT = "kestrel> "
+
+
+@pytest.fixture(scope="module")
+def iso():
+    return build_iso("timeout=600000", [("echo.elf", "echo"), ("ticker.elf", "ticker"), ("spin.bin", "spin mem=2M"),
+                                        ("hello.bin", "hello")], name="monitor")
+
+
+def command(s, line, expect, timeout=60):
+    """Type a command line; wait for `expect` in what follows."""
+    start = len(s.text)
+    s.send(line + "\r")
+    return s.text[start:s.wait_for(expect, timeout=timeout, start=start)]
+
+
+def test_monitor_session(iso):
+    s = BochsSession(iso, name="monitor")
+    s.wait_for(PROMPT)
+    s.wait_for("[hello] Hello from real mode")
+    out = command(s, "version", "Kestrel 0.1.0")
+    out = command(s, "list", "hello")
+    for name in ("echo", "ticker", "spin"):
+        if name not in s.text[s.text.rfind("ID"):]:
+            s.fail(f"list does not show {name}")
+    command(s, "info hello", "port 0xF4")
+    command(s, "regs spin", "RIP")
+    command(s, "exits ticker", "HLT")
+    command(s, "pic ticker", "master")
+    command(s, "pit ticker", "counter 0: mode 2")
+    command(s, "uart echo", "COM1 at 0x3f8 IRQ 4")
+    command(s, "mem hello 0x7c00 32", "00007c00")
+    command(s, "lsit", "did you mean 'list'")
+    command(s, "info nosuch", "no such VM 'nosuch'")
+    command(s, "quantum 5", PROMPT)
+    command(s, "quantum", "5")
+    command(s, "pause spin", PROMPT)
+    command(s, "list", "paused")
+    command(s, "resume spin", PROMPT)
+    command(s, "inject ticker 3 nmi", "nmi requires vector 2")
+    # The echo guest, attached: keystrokes go to its 16550A receive FIFO.
+    command(s, "console echo", "attached to echo")
+    start = len(s.text)
+    s.send("hello world\r", gap=0.01)
+    s.wait_for("echo: hello world", start=start)
+    s.send(b"\x1d")
+    s.wait_for(PROMPT, start=start)
+    # History: Up recalls the last command; Ctrl-U and backspace edit.
+    start = len(s.text)
+    s.send("versiom\x7fn\r")
+    s.wait_for("Kestrel 0.1.0", start=start)
+    s.send("garbage\x15version\r")
+    s.wait_for("Kestrel 0.1.0", start=start + 1)
+    # Random bytes and broken escapes must not hurt the host.
+    s.send(bytes(range(1, 32)).replace(b"\r", b"").replace(b"\n", b"").replace(b"\x1d", b"") + b"\x1b[" + b"9" * 40)
+    s.send("\x03")
+    command(s, "stop spin", PROMPT)
+    command(s, "list", "stopped")
+    ticks = len(re.findall(r"\[ticker\] uptime", s.text))
+    if ticks < 2:
+        s.fail("ticker made no progress during the session")
+    s.send("poweroff\r")
+    run = s.close()
+    run.expect("summary: ticker")
+    run.expect_not("PANIC", "host exception")
