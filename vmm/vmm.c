@@ -3,6 +3,7 @@
  * with its name and the reason, and skipped; the others run. */
 #include "vmm/vmm.h"
 #include "kernel/console.h"
+#include "kernel/fmt.h"
 #include "kernel/cpu.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
@@ -86,20 +87,34 @@ static bool vm_name_taken(struct vmm *vmm, const char *name)
 	return false;
 }
 
+/* Everything that can be said about a module before any memory is spent. */
+static const char *vm_check_module(struct vmm *vmm, struct vm *vm, const struct boot_module *mod, char *buf,
+				   size_t len)
+{
+	const char *err = 0;
+	if (vmopts_parse(mod->string, &vm->opts, buf, len) != 0)
+		return buf;
+	if (vm_name_taken(vmm, vm->opts.name))
+		return "another guest already has this name";
+	if (vmm->nvms == VM_MAX)
+		return "too many guests (at most 16)";
+	vm->format = loader_identify(mod->data, mod->size, &err);
+	if (vm->format == IMAGE_UNKNOWN)
+		return err;
+	if (mod->size > vm->opts.mem) {
+		fmt_snprintf(buf, len, "image of %lu bytes is larger than its memory (%lu bytes)", mod->size,
+			     vm->opts.mem);
+		return buf;
+	}
+	return 0;
+}
+
 static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 {
 	struct vm *vm = &vmm->vms[vmm->nvms];
 	char err_buf[96];
-	const char *err = 0;
 	memset(vm, 0, sizeof(*vm));
-	if (vmopts_parse(mod->string, &vm->opts, err_buf, sizeof(err_buf)) != 0)
-		err = err_buf;
-	else if (vm_name_taken(vmm, vm->opts.name))
-		err = "another guest already has this name";
-	else if (vmm->nvms == VM_MAX)
-		err = "too many guests (at most 16)";
-	else if ((vm->format = loader_detect(mod->data, mod->size)) == IMAGE_UNKNOWN)
-		err = "not a guest image (empty, or a malformed ELF)";
+	const char *err = vm_check_module(vmm, vm, mod, err_buf, sizeof(err_buf));
 	if (!err) {
 		vm->id = vmm->nvms;
 		vm->image = mod->data;
