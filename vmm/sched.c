@@ -18,9 +18,11 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static void sched_poll_host(struct vmm *vmm)
 {
 	uint8_t b;
-	for (unsigned i = 0; i < 16 && serial_getc(&b); i++)
+	for (unsigned i = 0; i < 16 && serial_getc(&b); i++) {
 		if (vmm->monitor_on)
 			monitor_input(&vmm->mon, b);
+		vmm->wake_deadline = 0; /* a guest may have input now: look */
+	}
 	if (vmm->monitor_on)
 		monitor_tick(&vmm->mon, tsc_to_ns(rdtsc() - vmm->start_tsc));
 }
@@ -67,11 +69,54 @@ static bool sched_entry_failed(struct vm *vm, int rc)
 	return true;
 }
 
-/* Run one VM until its slice ends, it blocks, yields or ends. */
-static void sched_run_slice(struct vmm *vmm, struct vm *vm)
+/* Blocked VMs whose interrupt is now pending become runnable. Returns the
+ * first one woken, and leaves the earliest deadline still ahead in
+ * vmm->wake_deadline. */
+static struct vm *sched_wake_blocked(struct vmm *vmm, uint64_t now)
 {
-	uint64_t start = rdtsc();
-	vm->slice_end = start + vmm->quantum_ticks;
+	struct vm *woken = 0;
+	vmm->wake_deadline = UINT64_MAX;
+	for (unsigned i = 0; i < vmm->nvms; i++) {
+		struct vm *vm = &vmm->vms[i];
+		if (vm->state != VM_BLOCKED)
+			continue;
+		isa_advance(&vm->isa, now);
+		if (isa_intr(&vm->isa)) {
+			vm->state = VM_RUNNING;
+			woken = woken ? woken : vm;
+		} else {
+			vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
+		}
+	}
+	return woken;
+}
+
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted);
+
+/*
+ * Wake-up preemption: a blocked VM whose interrupt has just become due runs
+ * at once, for one slice of its own, so that its timer ticks and input
+ * arrive on time instead of a whole round later; then the interrupted VM
+ * continues, its slice extended by the time it lost. Boosted slices are not
+ * boosted again.
+ */
+static void sched_boost(struct vmm *vmm, struct vm *cur)
+{
+	uint64_t t0 = rdtsc();
+	struct vm *woken = sched_wake_blocked(vmm, t0);
+	if (!woken)
+		return;
+	sched_run_slice(vmm, woken, true);
+	sched_wake_blocked(vmm, rdtsc()); /* the woken VM may have blocked again */
+	cur->slice_end += rdtsc() - t0;
+	vcpu_load(&cur->vcpu);
+}
+
+/* Run one VM until its slice ends, it blocks, yields or ends. The time from
+ * each entry to the end of its exit's handling is that VM's CPU time. */
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
+{
+	vm->slice_end = rdtsc() + vmm->quantum_ticks;
 	vcpu_load(&vm->vcpu);
 	for (;;) {
 		uint64_t now = rdtsc();
@@ -79,32 +124,17 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm)
 		sched_inject(vm);
 		uint64_t deadline = min_u64(vm->slice_end, now + vmm->poll_ticks);
 		deadline = min_u64(deadline, isa_next_deadline(&vm->isa, now));
+		if (!boosted)
+			deadline = min_u64(deadline, vmm->wake_deadline);
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));
-		if (sched_entry_failed(vm, rc))
-			break;
-		enum exit_action act = exit_dispatch(vm);
+		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : exit_dispatch(vm);
+		vm->cpu_ticks += rdtsc() - now;
 		sched_poll_host(vmm);
 		if (act != EXIT_RESUME || vm->state != VM_RUNNING || rdtsc() >= vm->slice_end)
 			break;
+		if (!boosted && rdtsc() >= vmm->wake_deadline)
+			sched_boost(vmm, vm);
 	}
-	vm->cpu_ticks += rdtsc() - start;
-}
-
-/* Blocked VMs wake when an interrupt is pending for them. */
-static uint64_t sched_wake_blocked(struct vmm *vmm, uint64_t now)
-{
-	uint64_t next = UINT64_MAX;
-	for (unsigned i = 0; i < vmm->nvms; i++) {
-		struct vm *vm = &vmm->vms[i];
-		if (vm->state != VM_BLOCKED)
-			continue;
-		isa_advance(&vm->isa, now);
-		if (isa_intr(&vm->isa))
-			vm->state = VM_RUNNING;
-		else
-			next = min_u64(next, isa_next_deadline(&vm->isa, now));
-	}
-	return next;
 }
 
 static struct vm *sched_pick(struct vmm *vmm)
@@ -140,14 +170,14 @@ void vmm_run(struct vmm *vmm)
 			break;
 		}
 		sched_poll_host(vmm);
-		uint64_t wake = sched_wake_blocked(vmm, now);
+		sched_wake_blocked(vmm, now);
 		struct vm *vm = sched_pick(vmm);
 		if (vm) {
-			sched_run_slice(vmm, vm);
+			sched_run_slice(vmm, vm, false);
 			continue;
 		}
 		/* Idle: wait for the earliest device deadline or host input. */
-		uint64_t until = min_u64(wake, now + vmm->poll_ticks);
+		uint64_t until = min_u64(vmm->wake_deadline, now + vmm->poll_ticks);
 		while (rdtsc() < until)
 			cpu_pause();
 	}

@@ -34,6 +34,7 @@ struct vmm {
 	uint64_t quantum_ms;
 	uint64_t start_tsc, deadline_tsc; /* deadline 0: no timeout */
 	uint64_t poll_ticks;              /* host console polling period */
+	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
 	bool monitor_on;
 	struct monitor mon;
 };
