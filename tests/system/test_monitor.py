@@ -64,9 +64,10 @@ def test_monitor_session(iso):
     s.send("\x03")
     command(s, "stop spin", PROMPT)
     command(s, "list", "stopped")
-    ticks = len(re.findall(r"\[ticker\] uptime", s.text))
-    if ticks < 2:
-        s.fail("ticker made no progress during the session")
+    exits = [int(n) for n in re.findall(r"^\s+1\s+ticker\s+\w+\s+\S+ \S+\s+\S+%\s+(\d+)$", s.text, re.M)]
+    if len(exits) < 3 or not exits[0] < exits[1] < exits[2]:
+        s.fail(f"ticker made no progress during the session (exits in each list: {exits})")
+    s.wait_for("[ticker] uptime 1 s")
     s.send("poweroff\r")
     run = s.close()
     run.expect("summary: ticker")
