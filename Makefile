@@ -94,6 +94,10 @@ fuzz: $(FUZZ_BIN)
 	  echo "fuzz: $$f (300 s)"; \
 	  $$f -max_total_time=300 2>&1 | tail -n 1 || exit 1; done
 
+bench: deps
+	@$(MAKE) --no-print-directory all iso
+	@$(PYTHON) scripts/bench.py
+
 system: iso
 	$(PYTEST) -q tests/system
 

@@ -1,0 +1,84 @@
+/*
+ * exitbench: the host's cost of one VM exit and re-entry, in instructions.
+ * Bochs's TSC counts retired instructions and VM exit/entry adds none, so
+ * the TSC delta of a batch of VMCALLs, less that of an identical batch with a
+ * NOP in its place, is exactly what Kestrel executed for them. The minimum
+ * over many batches leaves out batches that a timer exit landed in.
+ */
+#include <stdint.h>
+
+#include "guests/lib/console.h"
+#include "guests/lib/hcall.h"
+#include "guests/lib/io.h"
+
+#define BATCH 64
+#define BATCHES 200
+
+#define LOOP(body)                                                                                                     \
+	do {                                                                                                           \
+		for (unsigned i = 0; i < BATCH; i++)                                                                   \
+			__asm__ volatile(body ::: "memory", "eax", "ebx", "ecx", "edx");                               \
+	} while (0)
+
+static uint64_t min_batch_nop(void)
+{
+	uint64_t best = ~0ull;
+	for (unsigned b = 0; b < BATCHES; b++) {
+		uint64_t t0 = rdtsc();
+		LOOP("xor %%eax, %%eax; xor %%ebx, %%ebx; nop");
+		uint64_t t = rdtsc() - t0;
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
+static uint64_t min_batch_vmcall(void)
+{
+	uint64_t best = ~0ull;
+	for (unsigned b = 0; b < BATCHES; b++) {
+		uint64_t t0 = rdtsc();
+		LOOP("xor %%eax, %%eax; xor %%ebx, %%ebx; vmcall"); /* HC_VERSION */
+		uint64_t t = rdtsc() - t0;
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
+static uint64_t min_batch_cpuid(void)
+{
+	uint64_t best = ~0ull;
+	for (unsigned b = 0; b < BATCHES; b++) {
+		uint64_t t0 = rdtsc();
+		LOOP("xor %%eax, %%eax; xor %%ecx, %%ecx; cpuid");
+		uint64_t t = rdtsc() - t0;
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
+static uint64_t min_batch_io(void)
+{
+	uint64_t best = ~0ull;
+	for (unsigned b = 0; b < BATCHES; b++) {
+		uint64_t t0 = rdtsc();
+		LOOP("xor %%eax, %%eax; xor %%ebx, %%ebx; outb %%al, $0x80"); /* empty bus */
+		uint64_t t = rdtsc() - t0;
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
+static void report(const char *what, uint64_t batch, uint64_t base)
+{
+	printf("bench: %s: %u host instructions per exit\n", what, (unsigned)((batch - base) / BATCH));
+}
+
+int main(void)
+{
+	com1_init();
+	uint64_t base = min_batch_nop();
+	report("VMCALL round trip (HC_VERSION)", min_batch_vmcall(), base);
+	report("CPUID leaf 0", min_batch_cpuid(), base);
+	report("OUT to an empty port (0x80)", min_batch_io(), base);
+	hc_shutdown(0);
+}
