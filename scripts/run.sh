@@ -19,7 +19,7 @@ megs: 256
 cpu: model=corei7_skylake_x, count=1, ips=50000000, reset_on_triple_fault=0
 ata0-slave: type=cdrom, path=$iso, status=inserted
 boot: cdrom
-clock: sync=realtime, time0=local
+clock: sync=slowdown, time0=local
 log: build/run.bochs.log
 panic: action=fatal
 error: action=report
@@ -29,7 +29,12 @@ debugger_log: -
 com1: enabled=1, mode=term, dev=$(tty)
 RC
 printf 'c\nquit\n' >build/run.cont.rc
-old=$(stty -g)
-trap 'stty "$old"' EXIT INT TERM
-stty raw -echo
+# Raw mode: keystrokes (Ctrl-C, Ctrl-], arrows) go to Kestrel's monitor.
+old=$(stty -g 2>/dev/null || true)
+restore() { [ -n "$old" ] && stty "$old" 2>/dev/null || stty sane 2>/dev/null || true; }
+trap restore EXIT INT TERM
+stty raw -echo 2>/dev/null || true
 bochs -q -f build/run.bochsrc -rc build/run.cont.rc </dev/null >build/run.bochs.out 2>&1 || true
+restore
+echo
+echo "run: Bochs has exited (its log: build/run.bochs.log)"
