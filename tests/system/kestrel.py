@@ -248,10 +248,14 @@ class BochsSession:
         self.proc.wait()
         self.conn.close()
         self.srv.close()
+        with open(os.path.join(OUT, f"{self.name}.serial.txt"), "w") as fh:
+            fh.write(self.text)
         return Run(self.name, self.text, read_log(self.log_path), self.proc.returncode,
                    time.monotonic() - self.t0)
 
     def fail(self, why):
         if self.proc.poll() is None:
             self.proc.kill()
+        with open(os.path.join(OUT, f"{self.name}.serial.txt"), "w") as fh:
+            fh.write(self.text)
         Run(self.name, self.text, read_log(self.log_path), None, 0).fail(why)
