@@ -4,6 +4,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/fpu.h"
 #include "kernel/gdt.h"
 #include "kernel/mb2.h"
 #include "kernel/mm.h"
@@ -103,6 +104,7 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	gdt_init();
 	idt_init();
 	host_pic_mask();
+	fpu_init();
 	kprintf("\nKestrel %s: an x86-64 microhypervisor\n", KESTREL_VERSION);
 	const char *err;
 	if (mb2_parse((const void *)(uintptr_t)mbi, magic, &boot_info, &err) != 0) {

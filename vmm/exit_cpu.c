@@ -1,6 +1,7 @@
 /* Exits for CPU state the VMM owns: control-register access (SDM 3C 28.1.3,
  * table 28-3), XSETBV (SDM 2 "XSETBV") and HLT (SDM 3C 26.1.3). */
 #include "kernel/cpu.h"
+#include "kernel/fpu.h"
 #include "vmm/exit.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -83,8 +84,7 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 		vcpu_inject_ud();
 		return EXIT_RESUME;
 	}
-	struct cpuid_regs d = cpuid(0xD, 0);
-	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+	uint64_t supported = fpu_xcr0_mask();
 	if (vcpu_cpl() || (uint32_t)g->rcx != 0 || !(val & XCR0_X87) || ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||
 	    (val & ~supported)) {
 		vcpu_inject_gp();

@@ -3,6 +3,7 @@
  * monitoring, machine-check architecture, the local APIC, MTRRs), plus the
  * hypervisor bit and Kestrel's leaves at 0x40000000. */
 #include "kernel/cpu.h"
+#include "kernel/fpu.h"
 #include "kernel/string.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
@@ -21,6 +22,7 @@
 #define CPUID1_ECX_PCID (1u << 17)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_XSAVE (1u << 26)
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 /* CPUID.1:EDX */
@@ -63,6 +65,8 @@ static struct cpuid_regs cpuid_guest(uint32_t leaf, uint32_t subleaf)
 	switch (leaf) {
 	case 1:
 		r.ecx &= ~HIDDEN_1_ECX;
+		if (!fpu_has_xsave())
+			r.ecx &= ~CPUID1_ECX_XSAVE;
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
 		if (vcpu_cr4() & CR4_OSXSAVE) /* reflects the guest's CR4, not ours */
 			r.ecx |= CPUID1_ECX_OSXSAVE;
@@ -73,6 +77,14 @@ static struct cpuid_regs cpuid_guest(uint32_t leaf, uint32_t subleaf)
 	case 6:  /* thermal and power management */
 	case 0xA: /* architectural performance monitoring */
 		r = (struct cpuid_regs){0, 0, 0, 0};
+		break;
+	case 0xD: /* XSAVE: only the components Kestrel switches (kernel/fpu.c) */
+		if (subleaf == 0) {
+			r.eax &= (uint32_t)fpu_xcr0_mask();
+			r.edx &= (uint32_t)(fpu_xcr0_mask() >> 32);
+		} else if (subleaf >= 2 && subleaf < 64 && !(fpu_xcr0_mask() & (1ull << subleaf))) {
+			r = (struct cpuid_regs){0, 0, 0, 0};
+		}
 		break;
 	case 0x80000001:
 		r.edx &= ~CPUIDX1_EDX_RDTSCP;

@@ -109,7 +109,6 @@ static void sched_boost(struct vmm *vmm, struct vm *cur)
 	sched_run_slice(vmm, woken, true);
 	sched_wake_blocked(vmm, rdtsc()); /* the woken VM may have blocked again */
 	cur->slice_end += rdtsc() - t0;
-	vcpu_load(&cur->vcpu);
 }
 
 /* Run one VM until its slice ends, it blocks, yields or ends. The time from
@@ -117,8 +116,9 @@ static void sched_boost(struct vmm *vmm, struct vm *cur)
 static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
 {
 	vm->slice_end = rdtsc() + vmm->quantum_ticks;
-	vcpu_load(&vm->vcpu);
 	for (;;) {
+		/* The monitor may have looked at another VM's VMCS meanwhile. */
+		vcpu_load(&vm->vcpu);
 		uint64_t now = rdtsc();
 		isa_advance(&vm->isa, now);
 		sched_inject(vm);

@@ -2,6 +2,7 @@
  * (SDM 3A 2.5 "Control Registers", 9.8.5 "Initializing IA-32e Mode", 4.1.1;
  * 3C 26.3.1.1 for what VM entry then requires of the real values). */
 #include "kernel/cpu.h"
+#include "kernel/fpu.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx_caps.h"
@@ -59,8 +60,7 @@ static uint64_t cr4_guest_allowed(const struct vmx_caps *c)
 {
 	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE |
 		      CR4_OSFXSR | CR4_OSXMMEXCPT;
-	struct cpuid_regs l1 = cpuid(1, 0);
-	if (l1.ecx & (1u << 26))
+	if (fpu_has_xsave())
 		ok |= CR4_OSXSAVE;
 	if (cpuid(0, 0).eax >= 7) {
 		struct cpuid_regs l7 = cpuid(7, 0);

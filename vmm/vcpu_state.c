@@ -3,6 +3,7 @@
  * injection (3C 27.6), and lazily switched state (FPU, XCR0, SYSCALL MSRs)
  * that VMX leaves to the VMM. */
 #include "kernel/cpu.h"
+#include "kernel/fpu.h"
 #include "kernel/panic.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmcs.h"
@@ -19,26 +20,37 @@ int vmx_enter(struct guest_regs *regs, int launched);
 /* The VCPU whose VMCS, FPU and MSR state the CPU holds (one CPU for now). */
 static struct vcpu *current;
 
-static bool cpu_has_xsave(void) { return read_cr4() & CR4_OSXSAVE; }
+static void xsetbv0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
 
+/*
+ * XSAVE saves only what XCR0 enables, but a guest that never touched XCR0
+ * (XCR0 = 1) still uses SSE registers. So switch with every component Kestrel
+ * manages enabled, then put the guest's own XCR0 back.
+ */
 static void fpu_save(struct vcpu *v)
 {
 	void *area = (void *)(uintptr_t)v->fpu_pa;
-	if (cpu_has_xsave())
-		__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
-	else
+	if (!fpu_has_xsave()) {
 		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+		return;
+	}
+	xsetbv0(fpu_xcr0_mask());
+	__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
 }
 
 static void fpu_restore(struct vcpu *v)
 {
 	void *area = (void *)(uintptr_t)v->fpu_pa;
-	if (cpu_has_xsave()) {
-		__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v->xcr0), "d"((uint32_t)(v->xcr0 >> 32)));
-		__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
-	} else {
+	if (!fpu_has_xsave()) {
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+		return;
 	}
+	xsetbv0(fpu_xcr0_mask());
+	__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
+	xsetbv0(v->xcr0);
 }
 
 static void msrs_save(struct guest_msrs *m)

@@ -124,3 +124,10 @@ def test_hostile_guests_are_contained():
     run.expect_not("[reset] still here")
     expect_state(run, "oob", "crashed", None, "EPT violation")
     expect_state(run, "pm32", "stopped", 0)
+
+
+def test_sse_state_is_private_to_each_guest():
+    run = boot("fpu", [("fpu_check.elf", "fpu1"), ("fpu_check.elf", "fpu2")])
+    run.expect("[fpu1] fpu ok after 100 switches", "[fpu2] fpu ok after 100 switches")
+    expect_state(run, "fpu1", "stopped", 0)
+    expect_state(run, "fpu2", "stopped", 0)
