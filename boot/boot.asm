@@ -83,6 +83,18 @@ _start:
 	mov ebx, msg_no_lm
 .fail:
 	call serial_puts32
+	mov dx, 0xF4                    ; QEMU isa-debug-exit: status 2*2+1
+	mov al, 2
+	out dx, al
+	mov ebx, msg_shutdown           ; Bochs: "Shutdown" on port 0x8900
+	mov dx, 0x8900
+.shutdown:
+	mov al, [ebx]
+	test al, al
+	jz .halt
+	out dx, al
+	inc ebx
+	jmp .shutdown
 .halt:
 	hlt
 	jmp .halt
@@ -204,6 +216,7 @@ long_mode_entry:
 section .rodata
 msg_not_mb2: db "Kestrel: not started by a Multiboot2 boot loader (bad magic in EAX); halting", 13, 10, 0
 msg_no_lm:   db "Kestrel: this CPU has no long mode (x86-64); halting", 13, 10, 0
+msg_shutdown: db "Shutdown", 0
 
 align 8
 boot_gdt:

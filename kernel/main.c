@@ -82,6 +82,16 @@ static void parse_options(struct vmm_options *opt, const char *cmdline)
 				console_set_log_level((enum log_level)i);
 	}
 	opt->monitor = !cmdline_flag(&cl, "nomonitor");
+	opt->debug_pagefault = cmdline_flag(&cl, "debug_pagefault");
+}
+
+/* A deliberate host page fault, to see (and test) the fault report. */
+#define UNMAPPED_ADDRESS 0x7EAD00000000ull /* canonical, above all RAM */
+
+static void debug_pagefault(void)
+{
+	kprintf("kestrel: debug_pagefault: reading 0x%llx\n", UNMAPPED_ADDRESS);
+	(void)*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDRESS;
 }
 
 /* GRUB passes a module's arguments, not its file name: the string starts
@@ -122,6 +132,8 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	kprintf(")\n");
 	struct vmm_options opt;
 	parse_options(&opt, boot_info.cmdline);
+	if (opt.debug_pagefault)
+		debug_pagefault();
 	unsigned nmods = collect_modules();
 	for (unsigned i = 0; i < nmods; i++)
 		kprintf("module %u: '%s', %lu bytes\n", i, modules[i].string, modules[i].size);

@@ -27,6 +27,20 @@ static void summary_exits(const struct vm *vm)
 	}
 }
 
+/* Accesses to ports nothing emulates: what a guest probed for and found
+ * missing (the empty ISA bus). */
+static void summary_ports(const struct vm *vm)
+{
+	if (!vm->ports[0].count)
+		return;
+	kprintf("ports: %s unemulated", vm->opts.name);
+	for (unsigned i = 0; i < VM_PORT_STATS && vm->ports[i].count; i++)
+		kprintf(" 0x%x=%u", vm->ports[i].port, vm->ports[i].count);
+	if (vm->ports_other)
+		kprintf(" other=%lu", vm->ports_other);
+	kprintf("\n");
+}
+
 void vmm_print_summary(struct vmm *vmm)
 {
 	uint64_t total = rdtsc() - vmm->start_tsc;
@@ -43,5 +57,6 @@ void vmm_print_summary(struct vmm *vmm)
 		kprintf(" cpu=%lu.%02lu%% exits=%lu", bp / 100, bp % 100, vm->exits_total);
 		summary_exits(vm);
 		kprintf("\n");
+		summary_ports(vm);
 	}
 }

@@ -21,6 +21,7 @@ struct vmm_options {
 	uint64_t quantum_ms; /* scheduler time slice */
 	uint64_t timeout_ms; /* power off after this long; 0 = never */
 	bool monitor;        /* interactive monitor on the host console */
+	bool debug_pagefault; /* take a host page fault at boot (tests the report) */
 };
 
 /* Per-CPU hypervisor state: nothing in the exit path is a hidden global. */

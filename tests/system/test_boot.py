@@ -60,3 +60,27 @@ def test_tsc_calibration_ignores_cpuid_in_bochs(iso):
     if abs(mhz - 50.0) > 0.5:
         run.fail(f"TSC calibrated to {mhz} MHz, expected 50 MHz (ips)")
     run.expect("CPUID claims 3500 MHz")
+
+
+def test_cpu_without_long_mode_is_refused_in_one_line():
+    iso = build_iso("", [], name="nolm")
+    from kestrel import OUT
+    import os
+    import subprocess
+    serial = os.path.join(OUT, "nolm.serial.txt")
+    r = subprocess.run(["qemu-system-x86_64", "-cpu", "pentium3", "-m", "256", "-cdrom", iso, "-display", "none",
+                        "-serial", f"file:{serial}", "-no-reboot", "-monitor", "none",
+                        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"], capture_output=True, timeout=120)
+    with open(serial, errors="replace") as fh:
+        text = fh.read()
+    assert "Kestrel: this CPU has no long mode (x86-64); halting" in text, text
+    assert r.returncode == (2 << 1) | 1, (r.returncode, text)
+
+
+def test_host_fault_is_reported_with_registers():
+    iso = build_iso("debug_pagefault", [], name="hostfault")
+    run = run_qemu(iso, name="hostfault", timeout=120)
+    run.expect("Kestrel: host exception 14 (#PF page fault), error code 0x0",
+               "CR2 00007ead00000000", "Kestrel PANIC: unhandled host exception 14", "RAX ", "R15 ", "RFLAGS ")
+    if run.status != (0x7F << 1) | 1:
+        run.fail(f"QEMU should exit with the panic code, got {run.status}")
