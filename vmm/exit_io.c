@@ -66,6 +66,7 @@ enum exit_action exit_io_port(struct vm *vm, const struct vm_exit *e, uint32_t *
 	if (io_kestrel(vm, e, *val, &act))
 		return act;
 	isa_advance(&vm->isa, rdtsc());
+	vm->dev_deadline = 0; /* the access may have reprogrammed a device */
 	if (!isa_io(&vm->isa, e->io.in, e->io.port, e->io.size, val)) {
 		port_count(vm, e->io.port);
 		*val = 0xFFFFFFFF;

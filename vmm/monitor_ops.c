@@ -136,6 +136,7 @@ static const char *op_dev_show(void *ctx, unsigned id, const char *dev, void (*p
 {
 	struct vm *vm = &vmm_of(ctx)->vms[id];
 	isa_advance(&vm->isa, rdtsc());
+	vm->dev_deadline = 0;
 	if (!strcmp(dev, "pic"))
 		pic_show(&vm->isa.pic, put, putctx);
 	else if (!strcmp(dev, "pit"))
@@ -201,7 +202,12 @@ static void op_reboot(void *ctx)
 	power_reboot();
 }
 
-static bool op_rx(void *ctx, unsigned id, uint8_t byte) { return uart_rx_push(&vmm_of(ctx)->vms[id].isa.com1, byte); }
+static bool op_rx(void *ctx, unsigned id, uint8_t byte)
+{
+	struct vm *vm = &vmm_of(ctx)->vms[id];
+	vm->dev_deadline = 0;
+	return uart_rx_push(&vm->isa.com1, byte);
+}
 
 static const struct monitor_ops vmm_monitor_ops = {
 	.out = op_out,

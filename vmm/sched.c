@@ -43,6 +43,7 @@ static void sched_inject(struct vm *vm)
 		return;
 	}
 	uint8_t vector = isa_intack(&vm->isa);
+	vm->dev_deadline = 0; /* the acknowledge may release a backlogged tick */
 	vcpu_inject(INTR_TYPE_EXTERNAL_INTERRUPT, vector, false, 0, 0);
 	vcpu_set_interrupt_window(&vm->vcpu, false);
 }
@@ -81,6 +82,7 @@ static struct vm *sched_wake_blocked(struct vmm *vmm, uint64_t now)
 		if (vm->state != VM_BLOCKED)
 			continue;
 		isa_advance(&vm->isa, now);
+		vm->dev_deadline = 0;
 		if (isa_intr(&vm->isa)) {
 			vm->state = VM_RUNNING;
 			woken = woken ? woken : vm;
@@ -120,10 +122,13 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
 		/* The monitor may have looked at another VM's VMCS meanwhile. */
 		vcpu_load(&vm->vcpu);
 		uint64_t now = rdtsc();
-		isa_advance(&vm->isa, now);
+		if (now >= vm->dev_deadline) {
+			isa_advance(&vm->isa, now);
+			vm->dev_deadline = isa_next_deadline(&vm->isa, now);
+		}
 		sched_inject(vm);
 		uint64_t deadline = min_u64(vm->slice_end, now + vmm->poll_ticks);
-		deadline = min_u64(deadline, isa_next_deadline(&vm->isa, now));
+		deadline = min_u64(deadline, vm->dev_deadline);
 		if (!boosted)
 			deadline = min_u64(deadline, vmm->wake_deadline);
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));

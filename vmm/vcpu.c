@@ -10,7 +10,7 @@
 #include "vmm/vmcs.h"
 #include "vmm/vmx_caps.h"
 
-int vmx_enter(struct guest_regs *regs, int launched);
+void vmx_exit_point(void); /* vmm/vmx_entry.asm: where every VM exit lands */
 
 #define AR_UNUSABLE (1u << 16)
 #define AR_CODE16 0x009B  /* P, S, type 11: code execute/read, accessed */
@@ -45,6 +45,7 @@ static void vcpu_write_host_state(void)
 	vmcs_write(VMCS_HOST_IA32_SYSENTER_EIP, 0);
 	vmcs_write(VMCS_HOST_IA32_EFER, rdmsr(IA32_EFER));
 	vmcs_write(VMCS_HOST_IA32_PAT, rdmsr(IA32_PAT));
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
 }
 
 /* CR0 bits the guest may not own: mode switches (PE, PG), bits VMX fixes

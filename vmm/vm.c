@@ -86,6 +86,7 @@ bool vm_restart(struct vm *vm, const char **err)
 		return false;
 	vcpu_reset(&vm->vcpu, &entry);
 	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm->dev_deadline = 0;
 	vm->state = VM_RUNNING;
 	vm->reason[0] = 0;
 	vm->has_exit_code = false;

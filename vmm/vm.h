@@ -52,6 +52,7 @@ struct vm {
 	unsigned resets;
 
 	uint64_t slice_end;      /* TSC deadline of the current time slice */
+	uint64_t dev_deadline;   /* devices need no advance before this; 0 = now */
 	uint64_t cpu_ticks;      /* TSC ticks this VM held the CPU */
 	uint64_t exits[EXIT_REASON_COUNT];
 	uint64_t exits_total;

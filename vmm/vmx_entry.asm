@@ -9,7 +9,6 @@ bits 64
 section .text
 
 VMCS_HOST_RSP equ 0x6C14
-VMCS_HOST_RIP equ 0x6C16
 
 %define R_RAX 0
 %define R_RBX 8
@@ -37,11 +36,8 @@ vmx_enter:
 	push r15
 	push rdi                        ; the exit path finds regs at [rsp]
 
-	mov rax, VMCS_HOST_RSP
+	mov rax, VMCS_HOST_RSP          ; HOST_RIP (vmx_exit_point) is set once
 	vmwrite rax, rsp
-	mov rax, VMCS_HOST_RIP
-	lea rdx, [rel vmx_exit_point]
-	vmwrite rax, rdx
 
 	mov rax, [rdi + R_RAX]
 	mov rbx, [rdi + R_RBX]
@@ -73,6 +69,7 @@ vmx_enter:
 	add rsp, 8                      ; drop regs
 	jmp restore_host
 
+global vmx_exit_point
 vmx_exit_point:
 	; The CPU loaded RSP from VMCS_HOST_RSP: [rsp] is regs again.
 	xchg rdi, [rsp]                 ; rdi = regs, [rsp] = guest RDI
