@@ -14,59 +14,25 @@
 #define BATCH 64
 #define BATCHES 200
 
-#define LOOP(body)                                                                                                     \
-	do {                                                                                                           \
-		for (unsigned i = 0; i < BATCH; i++)                                                                   \
-			__asm__ volatile(body ::: "memory", "eax", "ebx", "ecx", "edx");                               \
-	} while (0)
-
-static uint64_t min_batch_nop(void)
-{
-	uint64_t best = ~0ull;
-	for (unsigned b = 0; b < BATCHES; b++) {
-		uint64_t t0 = rdtsc();
-		LOOP("xor %%eax, %%eax; xor %%ebx, %%ebx; nop");
-		uint64_t t = rdtsc() - t0;
-		best = t < best ? t : best;
+/* The fewest TSC ticks one batch of `body` took, over BATCHES batches. */
+#define DEFINE_MIN_BATCH(name, body)                                                                                   \
+	static uint64_t name(void)                                                                                     \
+	{                                                                                                              \
+		uint64_t best = ~0ull;                                                                                 \
+		for (unsigned b = 0; b < BATCHES; b++) {                                                               \
+			uint64_t t0 = rdtsc();                                                                         \
+			for (unsigned i = 0; i < BATCH; i++)                                                           \
+				__asm__ volatile(body ::: "memory", "eax", "ebx", "ecx", "edx");                       \
+			uint64_t t = rdtsc() - t0;                                                                     \
+			best = t < best ? t : best;                                                                    \
+		}                                                                                                      \
+		return best;                                                                                           \
 	}
-	return best;
-}
 
-static uint64_t min_batch_vmcall(void)
-{
-	uint64_t best = ~0ull;
-	for (unsigned b = 0; b < BATCHES; b++) {
-		uint64_t t0 = rdtsc();
-		LOOP("xor %%eax, %%eax; xor %%ebx, %%ebx; vmcall"); /* HC_VERSION */
-		uint64_t t = rdtsc() - t0;
-		best = t < best ? t : best;
-	}
-	return best;
-}
-
-static uint64_t min_batch_cpuid(void)
-{
-	uint64_t best = ~0ull;
-	for (unsigned b = 0; b < BATCHES; b++) {
-		uint64_t t0 = rdtsc();
-		LOOP("xor %%eax, %%eax; xor %%ecx, %%ecx; cpuid");
-		uint64_t t = rdtsc() - t0;
-		best = t < best ? t : best;
-	}
-	return best;
-}
-
-static uint64_t min_batch_io(void)
-{
-	uint64_t best = ~0ull;
-	for (unsigned b = 0; b < BATCHES; b++) {
-		uint64_t t0 = rdtsc();
-		LOOP("xor %%eax, %%eax; xor %%ebx, %%ebx; outb %%al, $0x80"); /* empty bus */
-		uint64_t t = rdtsc() - t0;
-		best = t < best ? t : best;
-	}
-	return best;
-}
+DEFINE_MIN_BATCH(min_batch_nop, "xor %%eax, %%eax; xor %%ebx, %%ebx; nop")
+DEFINE_MIN_BATCH(min_batch_vmcall, "xor %%eax, %%eax; xor %%ebx, %%ebx; vmcall") /* HC_VERSION */
+DEFINE_MIN_BATCH(min_batch_cpuid, "xor %%eax, %%eax; xor %%ecx, %%ecx; cpuid")
+DEFINE_MIN_BATCH(min_batch_io, "xor %%eax, %%eax; xor %%ebx, %%ebx; outb %%al, $0x80") /* empty bus */
 
 static void report(const char *what, uint64_t batch, uint64_t base)
 {
