@@ -169,7 +169,7 @@ void vcpu_reset(struct vcpu *v, const struct guest_entry *e)
 {
 	vcpu_load(v);
 	v->regs = (struct guest_regs){0};
-	v->msrs = (struct guest_msrs){0};
+	v->msrs = (struct guest_msrs){.dr6 = 0xFFFF0FF0}; /* DR6 after reset (SDM 3B 18.2.3) */
 	vcpu_fpu_init(v);
 	if (e->format == IMAGE_FLAT)
 		v->regs.rdx = 0x80; /* boot drive, as a BIOS would leave it */
@@ -189,4 +189,7 @@ void vcpu_reset(struct vcpu *v, const struct guest_entry *e)
 	vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
 	vcpu_set_interrupt_window(v, false);
+	/* The CPU still holds the lazily switched state from before the reset:
+	 * make the next vcpu_load install the fresh one from v. */
+	vcpu_unload(v);
 }

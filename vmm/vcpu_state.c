@@ -60,6 +60,9 @@ static void msrs_save(struct guest_msrs *m)
 	m->cstar = rdmsr(IA32_CSTAR);
 	m->sfmask = rdmsr(IA32_FMASK);
 	m->kernel_gs_base = rdmsr(IA32_KERNEL_GS_BASE);
+	m->cr2 = read_cr2();
+	__asm__ volatile("mov %%dr0, %0; mov %%dr1, %1; mov %%dr2, %2; mov %%dr3, %3; mov %%dr6, %4"
+			 : "=r"(m->dr0), "=r"(m->dr1), "=r"(m->dr2), "=r"(m->dr3), "=r"(m->dr6));
 }
 
 static void msrs_restore(const struct guest_msrs *m)
@@ -69,6 +72,9 @@ static void msrs_restore(const struct guest_msrs *m)
 	wrmsr(IA32_CSTAR, m->cstar);
 	wrmsr(IA32_FMASK, m->sfmask);
 	wrmsr(IA32_KERNEL_GS_BASE, m->kernel_gs_base);
+	write_cr2(m->cr2);
+	__asm__ volatile("mov %0, %%dr0; mov %1, %%dr1; mov %2, %%dr2; mov %3, %%dr3; mov %4, %%dr6" ::"r"(m->dr0),
+			 "r"(m->dr1), "r"(m->dr2), "r"(m->dr3), "r"(m->dr6));
 }
 
 void vcpu_load(struct vcpu *v)
