@@ -73,9 +73,12 @@ enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e)
 #define XCR0_X87 (1ull << 0)
 #define XCR0_SSE (1ull << 1)
 #define XCR0_AVX (1ull << 2)
+#define XCR0_AVX512 (7ull << 5) /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
 
-/* XSETBV as hardware checks it: #UD without CR4.OSXSAVE; #GP at CPL > 0,
- * for XCR other than 0, without x87, AVX without SSE, or unsupported bits. */
+/* XSETBV as hardware checks it (SDM 1 13.3): #UD without CR4.OSXSAVE; #GP at
+ * CPL > 0, for an XCR other than 0, without x87, AVX without SSE, AVX-512
+ * state without AVX or not all three together, or unsupported bits. Kestrel
+ * then executes it itself, so a value hardware would refuse never gets there. */
 enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 {
 	struct guest_regs *g = &vm->vcpu.regs;
@@ -85,8 +88,9 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 		return EXIT_RESUME;
 	}
 	uint64_t supported = fpu_xcr0_mask();
+	bool avx512_bad = (val & XCR0_AVX512) && ((val & XCR0_AVX512) != XCR0_AVX512 || !(val & XCR0_AVX));
 	if (vcpu_cpl() || (uint32_t)g->rcx != 0 || !(val & XCR0_X87) || ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||
-	    (val & ~supported)) {
+	    avx512_bad || (val & ~supported)) {
 		vcpu_inject_gp();
 		return EXIT_RESUME;
 	}
