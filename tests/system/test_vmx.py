@@ -138,3 +138,13 @@ def test_empty_bus_reads_all_ones_and_is_counted():
     run.expect("[bench] empty bus reads all ones")
     run.expect("ports: bench unemulated 0x1234=2 0x80=12800")
     expect_state(run, "bench", "stopped", 0)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_control_registers_msrs_and_xsetbv_behave_like_hardware(model):
+    run = boot("cpucheck", [("cpucheck.elf", "cpucheck")], model=model)
+    fails = [l for l in run.lines("[cpucheck] FAIL")]
+    if fails:
+        run.fail("cpucheck failures:\n" + "\n".join(fails))
+    run.expect("cpucheck: ", " passed, 0 failed")
+    expect_state(run, "cpucheck", "stopped", 0)
