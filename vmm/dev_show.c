@@ -26,8 +26,9 @@ void pic_show(const struct pic *pic, show_put put, void *ctx)
 	pic_show_chip("slave ", &pic->slave, put, ctx);
 }
 
-void pit_show(const struct pit *pit, uint64_t now, show_put put, void *ctx)
+void pit_show(const struct isa *isa, uint64_t now, show_put put, void *ctx)
 {
+	const struct pit *pit = &isa->pit;
 	static const char *const access[] = {"latch", "LSB", "MSB", "LSB+MSB"};
 	for (unsigned i = 0; i < 3; i++) {
 		const struct pit_counter *c = &pit->ch[i];
@@ -35,6 +36,8 @@ void pit_show(const struct pit *pit, uint64_t now, show_put put, void *ctx)
 		     c->bcd ? " BCD" : "", c->cr_n, c->gate, pit_out(pit, i), c->counting ? " counting" : "");
 	}
 	show(put, ctx, "port 0x61: %02x, PIT ticks since reset %lu\n", pit->portb, pit_ticks(pit, now));
+	show(put, ctx, "IRQ0 ticks owed %u, delivered late %lu, dropped %lu (docs/devices.md)\n", isa->irq0_backlog,
+	     isa->irq0_late, isa->irq0_dropped);
 }
 
 static void uart_show_one(const char *name, const struct uart *u, show_put put, void *ctx)

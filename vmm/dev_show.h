@@ -9,7 +9,8 @@
 typedef void (*show_put)(void *ctx, char c);
 
 void pic_show(const struct pic *pic, show_put put, void *ctx);
-void pit_show(const struct pit *pit, uint64_t now, show_put put, void *ctx);
+/* The 8254 and the board's missed-tick counters. */
+void pit_show(const struct isa *isa, uint64_t now, show_put put, void *ctx);
 void uart_show(const struct isa *isa, show_put put, void *ctx);
 
 #endif

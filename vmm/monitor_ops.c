@@ -140,7 +140,7 @@ static const char *op_dev_show(void *ctx, unsigned id, const char *dev, void (*p
 	if (!strcmp(dev, "pic"))
 		pic_show(&vm->isa.pic, put, putctx);
 	else if (!strcmp(dev, "pit"))
-		pit_show(&vm->isa.pit, rdtsc(), put, putctx);
+		pit_show(&vm->isa, rdtsc(), put, putctx);
 	else if (!strcmp(dev, "uart"))
 		uart_show(&vm->isa, put, putctx);
 	else
