@@ -67,15 +67,15 @@ static const struct control_name proc2_names[] = {
 };
 static const struct control_name exit_names[] = {
 	{EXIT_HOST_ADDRESS_SPACE_SIZE, "host address-space size"},
-	{EXIT_SAVE_IA32_PAT, "save IA32_PAT"},
-	{EXIT_LOAD_IA32_PAT, "load IA32_PAT"},
-	{EXIT_SAVE_IA32_EFER, "save IA32_EFER"},
-	{EXIT_LOAD_IA32_EFER, "load IA32_EFER"},
+	{EXIT_SAVE_IA32_PAT, "save IA32_PAT on VM exit"},
+	{EXIT_LOAD_IA32_PAT, "load IA32_PAT on VM exit"},
+	{EXIT_SAVE_IA32_EFER, "save IA32_EFER on VM exit"},
+	{EXIT_LOAD_IA32_EFER, "load IA32_EFER on VM exit"},
 	{0, 0},
 };
 static const struct control_name entry_names[] = {
-	{ENTRY_LOAD_IA32_PAT, "load IA32_PAT"},
-	{ENTRY_LOAD_IA32_EFER, "load IA32_EFER"},
+	{ENTRY_LOAD_IA32_PAT, "load IA32_PAT on VM entry"},
+	{ENTRY_LOAD_IA32_EFER, "load IA32_EFER on VM entry"},
 	{0, 0},
 };
 

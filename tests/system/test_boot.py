@@ -84,3 +84,14 @@ def test_host_fault_is_reported_with_registers():
                "CR2 00007ead00000000", "Kestrel PANIC: unhandled host exception 14", "RAX ", "R15 ", "RFLAGS ")
     if run.status != (0x7F << 1) | 1:
         run.fail(f"QEMU should exit with the panic code, got {run.status}")
+
+
+@pytest.mark.parametrize("model,missing", [
+    ("corei5_lynnfield_750", "unrestricted guest"),
+    ("core2_penryn_t9600", "activate VMX-preemption timer, enable EPT, unrestricted guest, save IA32_PAT on VM exit"),
+])
+def test_missing_vmx_controls_are_named(iso, model, missing):
+    run = run_bochs(iso, model=model, name=f"boot-{model}")
+    check_host_boot(run)
+    run.expect(f"kestrel: cannot run guests: this CPU lacks {missing}", "vmx: not usable; powering off")
+    run.expect_not("PANIC", "host exception", "kestrel: summary")
