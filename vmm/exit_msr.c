@@ -26,9 +26,6 @@ static bool msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
 	case IA32_EFER:
 		*val = vcpu_efer();
 		return true;
-	case IA32_TIME_STAMP_COUNTER:
-		*val = rdtsc();
-		return true;
 	case IA32_PLATFORM_ID:
 	case IA32_BIOS_SIGN_ID:
 		*val = 0;
@@ -46,6 +43,8 @@ static bool msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 	switch (msr) {
 	case IA32_EFER:
 		return vcpu_write_efer(&vm->vcpu, val);
+	case IA32_TIME_STAMP_COUNTER:
+		return vcpu_write_tsc(&vm->vcpu, val);
 	case IA32_BIOS_SIGN_ID: /* microcode update trigger: nothing to load */
 		return true;
 	case IA32_MISC_ENABLE: /* accepted when it changes nothing we model */

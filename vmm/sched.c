@@ -170,9 +170,12 @@ void vmm_run(struct vmm *vmm)
 			kprintf("kestrel: timeout reached after %lu ms\n", tsc_to_ms(now - vmm->start_tsc));
 			break;
 		}
-		if (sched_all_ended(vmm)) {
+		if (sched_all_ended(vmm) && !vmm->ended_notice) {
+			vmm->ended_notice = true;
 			kprintf("kestrel: all guests have ended\n");
-			break;
+			/* With the monitor the operator decides: reset NAME, or poweroff. */
+			if (!vmm->monitor_on)
+				break;
 		}
 		sched_poll_host(vmm);
 		sched_wake_blocked(vmm, now);
@@ -186,6 +189,7 @@ void vmm_run(struct vmm *vmm)
 		while (rdtsc() < until)
 			cpu_pause();
 	}
+	console_set_sink(0, 0); /* the summary goes out plain, no prompt between lines */
 	vmm_print_summary(vmm);
 	power_off(0);
 }

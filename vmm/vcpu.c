@@ -78,6 +78,8 @@ static void vcpu_write_controls(struct vcpu *v, uint64_t eptp, const struct vmx_
 	vmcs_write(VMCS_IO_BITMAP_B, bm->io_b_pa);
 	vmcs_write(VMCS_MSR_BITMAP, bm->msr_pa);
 	vmcs_write(VMCS_EPT_POINTER, eptp);
+	if (c->proc & PROC_USE_TSC_OFFSETTING)
+		vmcs_write(VMCS_TSC_OFFSET, 0);
 	if (c->vpid)
 		vmcs_write(VMCS_VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_guest_host_mask(c));
@@ -188,6 +190,8 @@ void vcpu_reset(struct vcpu *v, const struct guest_entry *e)
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
 	vmcs_write(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
 	vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+	if (v->proc & PROC_USE_TSC_OFFSETTING)
+		vmcs_write(VMCS_TSC_OFFSET, 0);
 	vcpu_set_interrupt_window(v, false);
 	/* The CPU still holds the lazily switched state from before the reset:
 	 * make the next vcpu_load install the fresh one from v. */

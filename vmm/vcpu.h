@@ -88,6 +88,8 @@ bool vcpu_write_cr0(struct vcpu *v, uint64_t val);
 bool vcpu_write_cr4(struct vcpu *v, uint64_t val);
 bool vcpu_write_efer(struct vcpu *v, uint64_t val);
 void vcpu_write_cr3(uint64_t val);
+/* False when the CPU cannot offset the guest's TSC. */
+bool vcpu_write_tsc(struct vcpu *v, uint64_t val);
 /* PAE paging outside IA-32e mode: the PDPTEs VM entry loads (SDM 3C 27.3.2.4). */
 void vcpu_set_pdptes(const uint64_t pdpte[4]);
 /* Reset the FPU/SSE state to what FNINIT and power-on leave. */

@@ -127,6 +127,16 @@ int vcpu_run(struct vcpu *v, uint32_t preemption_timer)
 unsigned vcpu_instruction_error(void) { return (unsigned)vmcs_read(VMCS_VM_INSTRUCTION_ERROR); }
 const char *vcpu_instruction_error_name(unsigned error) { return vmcs_instruction_error_name(error); }
 
+/* WRMSR to IA32_TIME_STAMP_COUNTER: the guest's TSC becomes val from now on,
+ * through the VMCS TSC offset (SDM 3C 26.6.5); the host clock is untouched. */
+bool vcpu_write_tsc(struct vcpu *v, uint64_t val)
+{
+	if (!(v->proc & PROC_USE_TSC_OFFSETTING))
+		return false;
+	vmcs_write(VMCS_TSC_OFFSET, val - rdtsc());
+	return true;
+}
+
 uint64_t vcpu_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
 void vcpu_set_rip(uint64_t rip) { vmcs_write(VMCS_GUEST_RIP, rip); }
 uint64_t vcpu_rflags(void) { return vmcs_read(VMCS_GUEST_RFLAGS); }

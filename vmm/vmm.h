@@ -37,6 +37,7 @@ struct vmm {
 	uint64_t poll_ticks;              /* host console polling period */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
 	bool monitor_on;
+	bool ended_notice; /* "all guests have ended" was said */
 	struct monitor mon;
 };
 

@@ -89,7 +89,7 @@ static void probe_controls(struct vmx_caps *c, struct why *w)
 			       PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING | PROC_USE_IO_BITMAPS |
 				       PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY_CONTROLS |
 				       PROC_INTERRUPT_WINDOW_EXITING,
-			       PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING, proc_names, w);
+			       PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_TSC_OFFSETTING, proc_names, w);
 	/* Interrupt-window exiting is requested per entry, not always on. */
 	c->proc &= ~PROC_INTERRUPT_WINDOW_EXITING;
 	if (c->proc & PROC_ACTIVATE_SECONDARY_CONTROLS)

@@ -90,6 +90,9 @@ int main(void)
 	check("cr0.cd clear", write_cr0(cr0), NO_FAULT);
 	check("unknown msr 0x12345: #GP", rdmsr_probe(0x12345), VEC_GP);
 	check("ia32_feature_control readable", rdmsr_probe(0x3A), NO_FAULT);
+	wrmsr(0x10, 1ull << 40); /* IA32_TIME_STAMP_COUNTER */
+	uint64_t tsc = rdtsc();
+	check("tsc write takes effect", tsc >= (1ull << 40) && tsc < (1ull << 40) + 100000000, 1);
 	uint32_t r[4];
 	cpuid(1, 0, r);
 	uint32_t ecx1 = r[2];

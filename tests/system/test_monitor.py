@@ -81,7 +81,15 @@ def test_monitor_session(iso):
     command(s, "loglevel debug", PROMPT)
     command(s, "loglevel", "debug")
     command(s, "loglevel info", PROMPT)
-    command(s, "inject ticker 0x20 extint", "injecting")
+    # An external interrupt is injected only when the guest accepts one now
+    # (RFLAGS.IF, no STI/MOV SS shadow; SDM 26.3.1.5), else refused with why.
+    start = len(s.text)
+    s.send("inject ticker 0x20 extint\r")
+    s.wait_for("ticker: ", start=start)
+    end = s.wait_for("\n", start=s.text.index("ticker: ", start))
+    line = s.text[s.text.index("ticker: ", start):end]
+    if "injecting extint vector 32" not in line and "not accepting interrupts now" not in line:
+        s.fail(f"inject extint: neither injected nor refused with a reason: {line!r}")
     command(s, "inject echo 13 hwexc 0x10", "injecting")
     s.wait_for("[echo] *** stopped: guest wrote 141 to port 0xF4")
     command(s, "reset hello", PROMPT)
