@@ -65,12 +65,14 @@ enum exit_action exit_io_port(struct vm *vm, const struct vm_exit *e, uint32_t *
 	enum exit_action act = EXIT_RESUME;
 	if (io_kestrel(vm, e, *val, &act))
 		return act;
+	if (!isa_decodes(&vm->isa, e->io.port)) {
+		port_count(vm, e->io.port);
+		*val = size_mask(e->io.size);
+		return EXIT_RESUME;
+	}
 	isa_advance(&vm->isa, rdtsc());
 	vm->dev_deadline = 0; /* the access may have reprogrammed a device */
-	if (!isa_io(&vm->isa, e->io.in, e->io.port, e->io.size, val)) {
-		port_count(vm, e->io.port);
-		*val = 0xFFFFFFFF;
-	}
+	isa_io(&vm->isa, e->io.in, e->io.port, e->io.size, val);
 	*val &= size_mask(e->io.size);
 	return EXIT_RESUME;
 }

@@ -3,23 +3,13 @@
 #include "vmm/vmcs.h"
 #include "kernel/panic.h"
 
-uint64_t vmcs_read(enum vmcs_field f)
-{
-	uint64_t v = 0;
-	int rc = vmread_raw(f, &v);
-	if (rc)
-		panic("VMREAD of field 0x%x failed (%d)", (unsigned)f, rc);
-	return v;
-}
+void vmcs_read_failed(enum vmcs_field f, int rc) { panic("VMREAD of field 0x%x failed (%d)", (unsigned)f, rc); }
 
-void vmcs_write(enum vmcs_field f, uint64_t v)
+void vmcs_write_failed(enum vmcs_field f, uint64_t v, int rc)
 {
-	int rc = vmwrite_raw(f, v);
-	if (rc) {
-		uint64_t err = 0;
-		vmread_raw(VMCS_VM_INSTRUCTION_ERROR, &err);
-		panic("VMWRITE of field 0x%x = 0x%lx failed (%d, error %lu)", (unsigned)f, v, rc, err);
-	}
+	uint64_t err = 0;
+	vmread_raw(VMCS_VM_INSTRUCTION_ERROR, &err);
+	panic("VMWRITE of field 0x%x = 0x%lx failed (%d, error %lu)", (unsigned)f, v, rc, err);
 }
 
 /* SDM 3C 31.4, table 31-1 "VM-Instruction Error Numbers". */

@@ -5,8 +5,27 @@
 
 #include "vmm/vmx.h"
 
-uint64_t vmcs_read(enum vmcs_field f);
-void vmcs_write(enum vmcs_field f, uint64_t v);
+/* The failure reports, out of line: the exit path stays short. */
+void __attribute__((noreturn, cold)) vmcs_read_failed(enum vmcs_field f, int rc);
+void __attribute__((noreturn, cold)) vmcs_write_failed(enum vmcs_field f, uint64_t v, int rc);
+
+/* VMfail sets CF (invalid) or ZF (valid): JBE takes both to the report. */
+static inline uint64_t vmcs_read(enum vmcs_field f)
+{
+	uint64_t v;
+	__asm__ goto("vmread %1, %0\n\tjbe %l[failed]" : "=r"(v) : "r"((uint64_t)f) : "cc" : failed);
+	return v;
+failed:
+	vmcs_read_failed(f, vmread_raw(f, &v));
+}
+
+static inline void vmcs_write(enum vmcs_field f, uint64_t v)
+{
+	__asm__ goto("vmwrite %1, %0\n\tjbe %l[failed]" ::"r"((uint64_t)f), "rm"(v) : "cc", "memory" : failed);
+	return;
+failed:
+	vmcs_write_failed(f, v, vmwrite_raw(f, v));
+}
 /* The SDM's text for VMCS_VM_INSTRUCTION_ERROR (SDM 3C 31.4). */
 const char *vmcs_instruction_error_name(unsigned error);
 

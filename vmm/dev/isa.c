@@ -121,19 +121,42 @@ static bool isa_in(uint16_t port, uint16_t lo, uint16_t hi)
 	return port >= lo && port <= hi;
 }
 
-bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val)
+enum isa_device { ISA_NONE, ISA_PIC, ISA_PIT, ISA_COM1, ISA_COM2 };
+
+static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 {
 	if (port == PIC_MASTER_CMD || port == PIC_MASTER_DATA || port == PIC_SLAVE_CMD ||
 	    port == PIC_SLAVE_DATA || port == PIC_ELCR_MASTER || port == PIC_ELCR_SLAVE)
+		return ISA_PIC;
+	if (isa_in(port, PIT_PORT_COUNTER0, PIT_PORT_CONTROL) || port == PIT_PORT_B)
+		return ISA_PIT;
+	if (isa_in(port, UART_COM1_BASE, UART_COM1_BASE + 7))
+		return ISA_COM1;
+	if (isa->has_com2 && isa_in(port, UART_COM2_BASE, UART_COM2_BASE + 7))
+		return ISA_COM2;
+	return ISA_NONE;
+}
+
+bool isa_decodes(const struct isa *isa, uint16_t port) { return isa_device(isa, port) != ISA_NONE; }
+
+bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val)
+{
+	switch (isa_device(isa, port)) {
+	case ISA_PIC:
 		pic_io(&isa->pic, in, port, size, val);
-	else if (isa_in(port, PIT_PORT_COUNTER0, PIT_PORT_CONTROL) || port == PIT_PORT_B)
+		break;
+	case ISA_PIT:
 		pit_io(&isa->pit, in, port, size, val);
-	else if (isa_in(port, UART_COM1_BASE, UART_COM1_BASE + 7))
+		break;
+	case ISA_COM1:
 		uart_io(&isa->com1, in, port, size, val);
-	else if (isa->has_com2 && isa_in(port, UART_COM2_BASE, UART_COM2_BASE + 7))
+		break;
+	case ISA_COM2:
 		uart_io(&isa->com2, in, port, size, val);
-	else
+		break;
+	case ISA_NONE:
 		return false;
+	}
 	/* the guest may have acked by poll, re-initialised the PIC, reprogrammed
 	 * counter 0 or unmasked IRQ0 */
 	isa_service_backlog(isa);

@@ -34,6 +34,8 @@ void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 /* Guest port access at the time of the last isa_advance (call it first).
  * Returns false if port belongs to none of the devices (empty bus). */
 bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val);
+/* Whether port belongs to one of the board's devices (isa_io would take it). */
+bool isa_decodes(const struct isa *isa, uint16_t port);
 void isa_advance(struct isa *isa, uint64_t now);
 /* TSC time of the next device event (OUT0 edge, UART timeout), or UINT64_MAX. */
 uint64_t isa_next_deadline(const struct isa *isa, uint64_t now);
