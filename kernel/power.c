@@ -3,6 +3,7 @@
  * port 0x8900, then halt, which is all real hardware without ACPI gets. */
 #include "kernel/power.h"
 #include "kernel/cpu.h"
+#include "kernel/serial.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 #define BOCHS_SHUTDOWN_PORT 0x8900
@@ -13,6 +14,7 @@
 
 void power_off(uint8_t code)
 {
+	serial_flush();
 	outb(QEMU_DEBUG_EXIT_PORT, code);
 	for (const char *s = "Shutdown"; *s; s++)
 		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*s);
@@ -21,6 +23,7 @@ void power_off(uint8_t code)
 
 void power_reboot(void)
 {
+	serial_flush();
 	outb(RESET_CONTROL, RST_CPU_FULL);
 	outb(KBC_COMMAND, KBC_PULSE_RESET);
 	cpu_halt_forever();

@@ -6,7 +6,12 @@
 #include <stdint.h>
 
 void serial_init(void);
+/* Queue a byte for the wire; blocks only while the 16 KiB ring is full. */
 void serial_putc(char c);
+/* Feed the UART from the ring without waiting (call it often). */
+void serial_tx_poll(void);
+/* Wait until every queued byte is on the wire (before power-off, in panic). */
+void serial_flush(void);
 /* Returns true and stores a byte when one has arrived. Never blocks. */
 bool serial_getc(uint8_t *byte);
 

@@ -25,6 +25,7 @@ static void sched_poll_host(struct vmm *vmm)
 	}
 	if (vmm->monitor_on)
 		monitor_tick(&vmm->mon, tsc_to_ns(rdtsc() - vmm->start_tsc));
+	serial_tx_poll();
 }
 
 /* Deliver the highest-priority pending interrupt if the guest can take it
