@@ -103,14 +103,15 @@ system: iso
 
 test: deps
 	@$(MAKE) --no-print-directory all iso
-	@$(MAKE) --no-print-directory unit fuzz-smoke
+	@$(MAKE) --no-print-directory lint unit fuzz-smoke
 	$(PYTEST) -q tests/system
 
 format:
 	clang-format -i $(KSRC) $(wildcard kernel/*.h vmm/*.h vmm/dev/*.h vmm/monitor/*.h)
 
 lint:
-	cppcheck --quiet --error-exitcode=1 -I. $(KSRC)
+	@echo "lint: cppcheck over the kernel, the VMM, the devices and the monitor"
+	@cppcheck --quiet --error-exitcode=1 -I. $(KSRC)
 
 clean:
 	rm -rf $(BUILD)

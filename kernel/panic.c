@@ -3,6 +3,7 @@
 #include "kernel/panic.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/fmt.h"
 #include "kernel/power.h"
 #include <stdarg.h>
 
@@ -16,12 +17,12 @@ static void panic_dump(const struct panic_regs *r)
 	kprintf("  CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
 
-static void __attribute__((noreturn)) panic_finish(const struct panic_regs *r, const char *fmt, va_list ap)
+static void __attribute__((noreturn)) panic_finish(const struct panic_regs *r, const char *msg)
 {
 	__asm__ volatile("cli");
 	console_set_sink(0, 0);
 	kputs("\nKestrel PANIC: ");
-	kvprintf(fmt, ap);
+	kputs(msg);
 	kputs("\n");
 	panic_dump(r);
 	kputs("Kestrel: halted\n");
@@ -30,9 +31,12 @@ static void __attribute__((noreturn)) panic_finish(const struct panic_regs *r, c
 
 void panic_with_regs(const struct panic_regs *r, const char *fmt, ...)
 {
+	char msg[160];
 	va_list ap;
 	va_start(ap, fmt);
-	panic_finish(r, fmt, ap);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	panic_finish(r, msg);
 }
 
 void panic(const char *fmt, ...)
@@ -48,7 +52,10 @@ void panic(const char *fmt, ...)
 			   "=m"(r.r14), "=m"(r.r15));
 	r.rip = (uint64_t)(uintptr_t)__builtin_return_address(0);
 	r.rflags = read_rflags();
+	char msg[160];
 	va_list ap;
 	va_start(ap, fmt);
-	panic_finish(&r, fmt, ap);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	panic_finish(&r, msg);
 }

@@ -24,6 +24,7 @@ check vgabios          /usr/share/vgabios/vgabios.bin
 check python3-pytest   /usr/lib/python3/dist-packages/pytest
 check libcmocka-dev    /usr/include/cmocka.h
 check clang            /usr/bin/clang
+check cppcheck         /usr/bin/cppcheck
 check libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 # Which python3 runs pytest matters: the Debian package installs it for

@@ -12,7 +12,7 @@ void __attribute__((noreturn, cold)) vmcs_write_failed(enum vmcs_field f, uint64
 /* VMfail sets CF (invalid) or ZF (valid): JBE takes both to the report. */
 static inline uint64_t vmcs_read(enum vmcs_field f)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	__asm__ goto("vmread %1, %0\n\tjbe %l[failed]" : "=r"(v) : "r"((uint64_t)f) : "cc" : failed);
 	return v;
 failed:
