@@ -67,20 +67,41 @@ static uint64_t option_u64(const struct cmdline *cl, const char *key, uint64_t d
 	return v;
 }
 
+/* An option Kestrel does not know is probably a typo: say so, run on. */
+static void warn_unknown_option(void *ctx, const struct cmdline_arg *a)
+{
+	static const char *const known[] = {"quantum", "timeout", "loglevel", "nomonitor", "debug_pagefault"};
+	(void)ctx;
+	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strlen(known[i]) == a->key_len && !strncmp(a->key, known[i], a->key_len))
+			return;
+	kprintf("kestrel: unknown option '%.*s' ignored\n", (int)a->key_len, a->key);
+}
+
+static void parse_loglevel(const struct cmdline *cl)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	const char *lvl;
+	size_t len;
+	if (!cmdline_get(cl, "loglevel", &lvl, &len))
+		return;
+	for (unsigned i = 0; i < 4; i++) {
+		if (strlen(names[i]) == len && !strncmp(lvl, names[i], len)) {
+			console_set_log_level((enum log_level)i);
+			return;
+		}
+	}
+	kprintf("kestrel: option loglevel: expected error, warn, info or debug\n");
+}
+
 static void parse_options(struct vmm_options *opt, const char *cmdline)
 {
 	struct cmdline cl;
 	cmdline_parse(&cl, cmdline ? cmdline : "");
+	cmdline_each(&cl, warn_unknown_option, 0);
 	opt->quantum_ms = option_u64(&cl, "quantum", DEFAULT_QUANTUM_MS, 1, 1000);
 	opt->timeout_ms = option_u64(&cl, "timeout", 0, 1, UINT64_MAX / 1000000);
-	const char *lvl;
-	size_t len;
-	if (cmdline_get(&cl, "loglevel", &lvl, &len)) {
-		static const char *const names[] = {"error", "warn", "info", "debug"};
-		for (unsigned i = 0; i < 4; i++)
-			if (strlen(names[i]) == len && !strncmp(lvl, names[i], len))
-				console_set_log_level((enum log_level)i);
-	}
+	parse_loglevel(&cl);
 	opt->monitor = !cmdline_flag(&cl, "nomonitor");
 	opt->debug_pagefault = cmdline_flag(&cl, "debug_pagefault");
 }
@@ -123,6 +144,11 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	}
 	kprintf("boot: loader '%s', command line '%s'\n", boot_info.bootloader ? boot_info.bootloader : "?",
 		boot_info.cmdline ? boot_info.cmdline : "");
+	if (boot_info.mods_dropped)
+		kprintf("kestrel: %u modules beyond the first %u ignored\n", boot_info.mods_dropped, MB2_MAX_MODULES);
+	if (boot_info.mmap_dropped)
+		kprintf("kestrel: %u memory map entries beyond the first %u ignored\n", boot_info.mmap_dropped,
+			MB2_MAX_MMAP);
 	mm_init(&boot_info);
 	print_cpu();
 	struct tsc_calibration cal = tsc_calibrate();

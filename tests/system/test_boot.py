@@ -95,3 +95,12 @@ def test_missing_vmx_controls_are_named(iso, model, missing):
     check_host_boot(run)
     run.expect(f"kestrel: cannot run guests: this CPU lacks {missing}", "vmx: not usable; powering off")
     run.expect_not("PANIC", "host exception", "kestrel: summary")
+
+
+def test_bad_options_are_reported_and_the_boot_goes_on():
+    iso = build_iso("quantum=0 loglevel=loud colour=blue timeout=2000", [("hello.bin", "hello")], name="badopts")
+    run = run_qemu(iso, name="badopts", timeout=120)
+    run.expect("kestrel: unknown option 'colour' ignored",
+               "kestrel: option quantum: expected a number from 1 to 1000; using 10",
+               "kestrel: option loglevel: expected error, warn, info or debug",
+               "kestrel: cannot run guests")
