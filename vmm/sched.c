@@ -33,7 +33,7 @@ static void sched_poll_host(struct vmm *vmm)
  * 26.3.2.5, 27.6), or ask for an exit when it can (interrupt window). */
 static void sched_inject(struct vm *vm)
 {
-	if (!isa_intr(&vm->isa) || vcpu_event_pending()) {
+	if (!vm->intr || vcpu_event_pending()) {
 		vcpu_set_interrupt_window(&vm->vcpu, false);
 		return;
 	}
@@ -126,6 +126,7 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
 		if (now >= vm->dev_deadline) {
 			isa_advance(&vm->isa, now);
 			vm->dev_deadline = isa_next_deadline(&vm->isa, now);
+			vm->intr = isa_intr(&vm->isa);
 		}
 		sched_inject(vm);
 		uint64_t deadline = min_u64(vm->slice_end, now + vmm->poll_ticks);

@@ -53,6 +53,7 @@ struct vm {
 
 	uint64_t slice_end;      /* TSC deadline of the current time slice */
 	uint64_t dev_deadline;   /* devices need no advance before this; 0 = now */
+	bool intr;               /* the PIC's INTR output when devices last changed */
 	uint64_t cpu_ticks;      /* TSC ticks this VM held the CPU */
 	uint64_t exits[EXIT_REASON_COUNT];
 	uint64_t exits_total;
