@@ -22,7 +22,7 @@ def test_selftest_guest_passes_every_device_check():
 def test_pit_ticks_on_time_beside_busy_guests():
     """1 kHz PIT ticks over 10 s of TSC time, four busy guests beside: 10000
     ticks within 0.1% (the missed-tick policy of docs/devices.md)."""
-    mods = [("tick1k.elf", "tick1k")] + [("busy.bin", f"busy{i} mem=1M") for i in range(4)]
+    mods = [("tick1k.elf", "tick1k")] + [("spin.bin", f"busy{i} mem=1M") for i in range(4)]
     iso = build_iso("nomonitor timeout=14000", mods, name="tick1k")
     run = run_bochs(iso, name="tick1k", timeout=600)
     m = re.search(r"\[tick1k\] ticks=(\d+)", run.serial)

@@ -46,7 +46,7 @@ def test_shipped_guests_run_together(model):
 
 def test_busy_guests_get_equal_shares():
     names = [f"busy{i}" for i in range(4)]
-    run = boot("fair", [("busy.bin", f"{n} mem=1M") for n in names], cmdline="nomonitor timeout=3000")
+    run = boot("fair", [("spin.bin", f"{n} mem=1M") for n in names], cmdline="nomonitor timeout=3000")
     shares = [expect_state(run, n, "running")["cpu"] for n in names]
     mean = sum(shares) / len(shares)
     if mean < 20:
