@@ -10,6 +10,8 @@
 #include "vmm/vm.h"
 #include "vmm/vmx_caps.h"
 
+_Static_assert(VM_MAX <= MONITOR_MAX_VMS, "every VM gets a console ring and an attachable console");
+
 struct boot_module {
 	const char *string; /* "NAME [key=value ...]" */
 	unsigned index;     /* its place among the modules, for reports */
