@@ -53,6 +53,8 @@ void serial_tx_poll(void)
 	}
 }
 
+unsigned serial_tx_space(void) { return TX_RING_SIZE - tx.len; }
+
 void serial_flush(void)
 {
 	while (tx.len) {

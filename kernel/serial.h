@@ -10,6 +10,8 @@ void serial_init(void);
 void serial_putc(char c);
 /* Feed the UART from the ring without waiting (call it often). */
 void serial_tx_poll(void);
+/* Bytes the ring takes before serial_putc would wait for the wire. */
+unsigned serial_tx_space(void);
 /* Wait until every queued byte is on the wire (before power-off, in panic). */
 void serial_flush(void);
 /* Returns true and stores a byte when one has arrived. Never blocks. */

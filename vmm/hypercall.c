@@ -1,22 +1,32 @@
 /* VMCALL: Kestrel's hypercall ABI (vmm/hypercall.h, docs/hypercalls.md).
  * Only CPL 0 may call; elsewhere VMCALL raises #UD, as on a CPU with no
  * hypervisor to answer it. */
+#include "kernel/serial.h"
 #include "kernel/tsc.h"
 #include "vmm/exit.h"
 #include "vmm/hypercall.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len)
+/*
+ * Writes what the host's serial line can queue without waiting, at most
+ * half the free space (line prefixes and CR LF add bytes), so that one call
+ * never holds the CPU at 115200 baud; the guest calls again with the rest.
+ */
+static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len, enum exit_action *act)
 {
 	if (len > HC_CONSOLE_MAX)
 		return HC_EINVAL;
 	const uint8_t *p = vm_gpa(vm, gpa, len);
 	if (!p && len)
 		return HC_EINVAL;
-	for (uint64_t i = 0; i < len; i++)
+	uint64_t room = serial_tx_space() / 2;
+	uint64_t n = len < room ? len : room;
+	for (uint64_t i = 0; i < n; i++)
 		vm_console_putc(vm, p[i]);
-	return (int64_t)len;
+	if (n < len)
+		*act = EXIT_RESCHEDULE; /* let the line drain while others run */
+	return (int64_t)n;
 }
 
 enum exit_action exit_vmcall(struct vm *vm, const struct vm_exit *e)
@@ -37,7 +47,7 @@ enum exit_action exit_vmcall(struct vm *vm, const struct vm_exit *e)
 		ret = KESTREL_HC_ABI_VERSION;
 		break;
 	case HC_CONSOLE_WRITE:
-		ret = hc_console_write(vm, a0, a1);
+		ret = hc_console_write(vm, a0, a1, &act);
 		break;
 	case HC_YIELD:
 		act = EXIT_RESCHEDULE;

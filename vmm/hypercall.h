@@ -12,7 +12,7 @@
  * Outside 64-bit mode only the low 32 bits of each register are used.
  */
 #define HC_VERSION       0 /* -> KESTREL_HC_ABI_VERSION */
-#define HC_CONSOLE_WRITE 1 /* rbx = guest-physical address, rcx = length -> bytes written */
+#define HC_CONSOLE_WRITE 1 /* rbx = guest-physical address, rcx = length -> bytes written (may be short) */
 #define HC_YIELD         2 /* give up the rest of the time slice -> 0 */
 #define HC_SHUTDOWN      3 /* rbx = exit code; does not return */
 #define HC_TSC_HZ        4 /* -> the host TSC frequency in Hz (RDTSC runs natively) */
