@@ -53,6 +53,8 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
+static void vm_console_line(struct vm *vm);
+
 void vm_console_putc(struct vm *vm, uint8_t c)
 {
 	struct vmm *vmm = vmm_this_cpu();
@@ -67,15 +69,19 @@ void vm_console_putc(struct vm *vm, uint8_t c)
 	if (c != '\n')
 		vm->line[vm->line_len++] = (char)c;
 	if (c == '\n' || vm->line_len == sizeof(vm->line))
-		vm_console_flush(vm);
+		vm_console_line(vm);
+}
+
+static void vm_console_line(struct vm *vm)
+{
+	kprintf("[%s] %.*s\n", vm->opts.name, (int)vm->line_len, vm->line);
+	vm->line_len = 0;
 }
 
 void vm_console_flush(struct vm *vm)
 {
-	if (!vm->line_len)
-		return;
-	kprintf("[%s] %.*s\n", vm->opts.name, (int)vm->line_len, vm->line);
-	vm->line_len = 0;
+	if (vm->line_len)
+		vm_console_line(vm);
 }
 
 bool vm_restart(struct vm *vm, const char **err)
