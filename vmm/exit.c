@@ -144,6 +144,28 @@ static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *
 	return EXIT_STOPPED;
 }
 
+/* VM-entry failures after the guest state was checked (SDM 3C 27.8, exit
+ * qualification of reason 33 in 28.2.1, table 28-1 in older editions). */
+static enum exit_action exit_entry_failure(struct vm *vm, const struct vm_exit *e)
+{
+	static const char *const guest_state_detail[] = {
+		[0] = "a guest-state field is invalid",
+		[2] = "loading the PDPTEs failed",
+		[3] = "an NMI was injected while NMIs are blocked",
+		[4] = "the VMCS link pointer is invalid",
+	};
+	const char *detail = "";
+	if (e->reason == EXIT_REASON_ENTRY_FAILURE_GUEST_STATE && e->qualification < 5 &&
+	    guest_state_detail[e->qualification])
+		detail = guest_state_detail[e->qualification];
+	const char *what = e->reason == EXIT_REASON_ENTRY_FAILURE_GUEST_STATE ? "invalid guest state"
+			   : e->reason == EXIT_REASON_ENTRY_FAILURE_MSR_LOADING ? "MSR loading"
+									       : "machine-check event";
+	vm_end(vm, VM_CRASHED, "VM entry failed: %s%s%s (exit reason %u, qualification %lu) at RIP 0x%lx", what,
+	       *detail ? ": " : "", detail, e->reason, e->qualification, e->rip);
+	return EXIT_STOPPED;
+}
+
 static const exit_handler exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_EXCEPTION_OR_NMI] = exit_exception_or_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_external_interrupt,
@@ -188,14 +210,8 @@ enum exit_action exit_dispatch(struct vm *vm)
 	vm->exits_total++;
 	if (e.reason < EXIT_REASON_COUNT)
 		vm->exits[e.reason]++;
-	if (e.entry_failure) {
-		const char *what = e.reason == EXIT_REASON_ENTRY_FAILURE_GUEST_STATE ? "invalid guest state"
-				   : e.reason == EXIT_REASON_ENTRY_FAILURE_MSR_LOADING ? "MSR loading"
-										       : "machine check";
-		vm_end(vm, VM_CRASHED, "VM entry failed: %s (exit reason %u, qualification %lu)", what, e.reason,
-		       e.qualification);
-		return EXIT_STOPPED;
-	}
+	if (e.entry_failure)
+		return exit_entry_failure(vm, &e);
 	exit_requeue_vectoring();
 	exit_handler h = e.reason < EXIT_REASON_COUNT ? exit_handlers[e.reason] : 0;
 	if (!h)
