@@ -27,7 +27,7 @@ GUEST_FLAT  := hello spin
 GUEST_ELF32 := pm32 echo selftest
 GUEST_ELF64 := lm64 ticker
 TEST_FLAT   := reset hltoff exit7
-TEST_ELF32  := vmxon featctl oob triple exitcode ept_write ept_read exitbench fpu_check cpucheck
+TEST_ELF32  := vmxon featctl oob triple exitcode ept_write ept_read exitbench fpu_check cpucheck pae
 TEST_ELF64  := tick1k
 TEST_DATA   := badelf.elf elfhigh.elf empty.bin
 

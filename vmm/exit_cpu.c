@@ -6,18 +6,55 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-/* PAE paging outside IA-32e mode takes its PDPTEs from the VMCS at VM entry
- * (SDM 3C 27.3.2.4): load them as MOV to CR0/CR4 would have. */
-static bool cr_reload_pdptes(struct vm *vm)
+#define CR4_PSE (1ull << 4)
+#define CR4_SMEP (1ull << 20)
+#define PDPTE_P 1ull
+#define PDPTE_RESERVED 0x1E6ull /* bits 1, 2 and 5-8 (SDM 3A 4.4.1) */
+
+static uint64_t pdpte_reserved(void)
 {
-	uint64_t cr0 = vcpu_cr0(), cr4 = vcpu_cr4();
-	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || vcpu_long_mode())
+	unsigned maxphyaddr = cpuid(0x80000008, 0).eax & 0xFF;
+	return PDPTE_RESERVED | ~((1ull << maxphyaddr) - 1);
+}
+
+/*
+ * MOV to CR0 or CR4 that changes a paging bit loads the four PDPTEs when PAE
+ * paging (not IA-32e) results, and raises #GP if a present one sets a
+ * reserved bit (SDM 3A 4.4.1). Under EPT the VMM does that load: VM entry
+ * takes the PDPTEs from the VMCS (SDM 3C 27.3.2.4). False means #GP.
+ */
+static bool cr_load_pdptes(struct vm *vm, uint64_t old0, uint64_t old4, uint64_t cr0, uint64_t cr4)
+{
+	const uint64_t paging0 = CR0_PG | CR0_CD | CR0_NW;
+	const uint64_t paging4 = CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP;
+	if (!((old0 ^ cr0) & paging0) && !((old4 ^ cr4) & paging4))
+		return true;
+	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vcpu_efer() & EFER_LME))
 		return true;
 	const uint64_t *p = vm_gpa(vm, vcpu_cr3() & 0xFFFFFFE0, 32);
 	if (!p)
 		return false;
-	vcpu_set_pdptes(p);
+	uint64_t pdpte[4];
+	for (unsigned i = 0; i < 4; i++) {
+		pdpte[i] = p[i];
+		if ((pdpte[i] & PDPTE_P) && (pdpte[i] & pdpte_reserved()))
+			return false;
+	}
+	vcpu_set_pdptes(pdpte);
 	return true;
+}
+
+/* MOV to CR0/CR4, LMSW and CLTS: hardware's checks, then the write. */
+static bool cr_write(struct vm *vm, unsigned cr, uint64_t val)
+{
+	uint64_t old0 = vcpu_cr0(), old4 = vcpu_cr4();
+	uint64_t cr0 = cr == 0 ? val : old0, cr4 = cr == 4 ? val : old4;
+	/* Validate the PDPTEs against the new values before committing them. */
+	if ((cr0 & CR0_PG) && !(cr0 & CR0_PE))
+		return false;
+	if (!cr_load_pdptes(vm, old0, old4, cr0, cr4))
+		return false;
+	return cr == 0 ? vcpu_write_cr0(&vm->vcpu, val) : vcpu_write_cr4(&vm->vcpu, val);
 }
 
 static bool cr_mov_to(struct vm *vm, unsigned cr, uint64_t val)
@@ -26,9 +63,8 @@ static bool cr_mov_to(struct vm *vm, unsigned cr, uint64_t val)
 		val &= 0xFFFFFFFF;
 	switch (cr) {
 	case 0:
-		return vcpu_write_cr0(&vm->vcpu, val);
 	case 4:
-		return vcpu_write_cr4(&vm->vcpu, val);
+		return cr_write(vm, cr, val);
 	case 8: /* the TPR without a local APIC: kept, not acted on */
 		if (val > 15)
 			return false;
@@ -51,16 +87,11 @@ enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e)
 		exit_set_gpr(vm, e->cr.gpr, vm->vcpu.cr8);
 		break;
 	case CR_ACCESS_LMSW: /* loads PE, MP, EM, TS; cannot clear PE */
-		ok = vcpu_write_cr0(&vm->vcpu, (vcpu_cr0() & ~0xEull) | (e->cr.lmsw_source & 0xF) |
-						       (vcpu_cr0() & CR0_PE));
+		ok = cr_write(vm, 0, (vcpu_cr0() & ~0xEull) | (e->cr.lmsw_source & 0xF) | (vcpu_cr0() & CR0_PE));
 		break;
 	case CR_ACCESS_CLTS:
-		ok = vcpu_write_cr0(&vm->vcpu, vcpu_cr0() & ~(1ull << 3));
+		ok = cr_write(vm, 0, vcpu_cr0() & ~(1ull << 3));
 		break;
-	}
-	if (ok && !cr_reload_pdptes(vm)) {
-		vm_end(vm, VM_CRASHED, "PAE page-directory pointer table at 0x%lx is outside guest RAM", vcpu_cr3());
-		return EXIT_STOPPED;
 	}
 	if (!ok) {
 		vcpu_inject_gp();

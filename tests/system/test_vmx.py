@@ -148,3 +148,12 @@ def test_control_registers_msrs_and_xsetbv_behave_like_hardware(model):
         run.fail("cpucheck failures:\n" + "\n".join(fails))
     run.expect("cpucheck: ", " passed, 0 failed")
     expect_state(run, "cpucheck", "stopped", 0)
+
+
+def test_pae_paging_and_its_pdptes():
+    """PAE paging outside long mode: Kestrel loads the PDPTEs (EPT); a reserved
+    bit in one is #GP on MOV to CR0, as on hardware (SDM 3A 4.4.1)."""
+    run = boot("pae", [("pae.elf", "pae"), ("hello.bin", "hello")])
+    run.expect("[pae] reserved PDPTE bit: #GP, paging off", "[pae] valid PDPTEs: paging on, memory reads back")
+    expect_state(run, "pae", "stopped", 0)
+    expect_state(run, "hello", "stopped", 0)
