@@ -16,5 +16,8 @@ unsigned serial_tx_space(void);
 void serial_flush(void);
 /* Returns true and stores a byte when one has arrived. Never blocks. */
 bool serial_getc(uint8_t *byte);
+/* Move arrived bytes into a 256-byte ring; call it during long host work so
+ * that no keystroke overflows the UART's 16-byte FIFO. */
+void serial_rx_poll(void);
 
 #endif

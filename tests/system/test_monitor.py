@@ -74,6 +74,15 @@ def test_monitor_session(iso):
     start = len(s.text)
     s.send("\x1b[A\r")
     s.wait_for("up 0d", start=start)
+    # Commands typed ahead while a long answer (about 20 KB, more than the
+    # host's output ring) is still going out all run, in order. (Bochs holds
+    # socket input back rather than overrun the UART, so this does not show
+    # the host's own receive ring at work; real serial lines do overrun.)
+    start = len(s.text)
+    s.send("mem hello 0 4096\r" + "uptime\r" * 5)
+    s.wait_for("0000000000000ff0", start=start)
+    for _ in range(5):
+        start = s.wait_for("up 0d", start=start)
     command(s, "help", "inject")
     command(s, "help quantum", "quantum [MS]")
     command(s, "info 3", "name:      hello")
