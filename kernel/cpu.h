@@ -96,6 +96,12 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
+/* XSETBV with ECX = 0: XCR0, the XSAVE feature mask (SDM 1 13.3). */
+static inline void write_xcr0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 static inline void cpu_hlt(void) { __asm__ volatile("hlt"); }
 

@@ -14,11 +14,6 @@
 
 static uint64_t xcr0_mask;
 
-static void xsetbv0(uint64_t v)
-{
-	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 void fpu_init(void)
 {
 	struct cpuid_regs l1 = cpuid(1, 0);
@@ -29,10 +24,10 @@ void fpu_init(void)
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	struct cpuid_regs d = cpuid(0xD, 0);
 	xcr0_mask = (((uint64_t)d.edx << 32) | d.eax) & XCR0_SWITCHED;
-	xsetbv0(xcr0_mask);
+	write_xcr0(xcr0_mask);
 	if (cpuid(0xD, 0).ebx > FPU_AREA_SIZE) /* EBX: size for the XCR0 now set */
 		panic("XSAVE area of %u bytes does not fit in %u", cpuid(0xD, 0).ebx, FPU_AREA_SIZE);
-	xsetbv0(1);
+	write_xcr0(1);
 }
 
 bool fpu_has_xsave(void) { return xcr0_mask != 0; }

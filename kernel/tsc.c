@@ -61,9 +61,6 @@ struct tsc_calibration tsc_calibrate(void)
 
 uint64_t tsc_hz(void) { return calibrated_hz; }
 
-/* Split the conversions so that no intermediate product overflows 64 bits. */
-static uint64_t scale(uint64_t v, uint64_t mul, uint64_t div) { return v / div * mul + v % div * mul / div; }
-
-uint64_t tsc_to_ms(uint64_t ticks) { return scale(ticks, 1000, calibrated_hz); }
-uint64_t tsc_to_ns(uint64_t ticks) { return scale(ticks, 1000000000, calibrated_hz); }
-uint64_t tsc_from_ms(uint64_t ms) { return scale(ms, calibrated_hz, 1000); }
+uint64_t tsc_to_ms(uint64_t ticks) { return mul_div_u64(ticks, 1000, calibrated_hz); }
+uint64_t tsc_to_ns(uint64_t ticks) { return mul_div_u64(ticks, 1000000000, calibrated_hz); }
+uint64_t tsc_from_ms(uint64_t ms) { return mul_div_u64(ms, calibrated_hz, 1000); }

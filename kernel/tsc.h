@@ -9,6 +9,12 @@ struct tsc_calibration {
 	uint64_t cpuid_hz; /* what CPUID 0x15/0x16 claims, 0 if nothing */
 };
 
+/* v * mul / div without overflowing 64 bits while (div - 1) * mul fits. */
+static inline uint64_t mul_div_u64(uint64_t v, uint64_t mul, uint64_t div)
+{
+	return v / div * mul + v % div * mul / div;
+}
+
 struct tsc_calibration tsc_calibrate(void);
 /* The frequency tsc_calibrate measured (0 before it ran). */
 uint64_t tsc_hz(void);

@@ -126,7 +126,7 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 		return EXIT_RESUME;
 	}
 	vm->vcpu.xcr0 = val;
-	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	write_xcr0(val);
 	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
 	return EXIT_RESUME;
 }

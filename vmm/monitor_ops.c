@@ -85,13 +85,8 @@ static const char *op_resume(void *ctx, unsigned id)
 
 static const char *op_reset(void *ctx, unsigned id)
 {
-	struct vm *vm = &vmm_of(ctx)->vms[id];
 	const char *err;
-	vm->resets++;
-	if (!vm_restart(vm, &err))
-		return err;
-	vmm_of(ctx)->ended_notice = false;
-	return 0;
+	return vmm_reset_vm(vmm_of(ctx), &vmm_of(ctx)->vms[id], &err) ? 0 : err;
 }
 
 static const char *op_stop(void *ctx, unsigned id)
@@ -136,12 +131,13 @@ static long op_mem_read(void *ctx, unsigned id, uint64_t gpa, void *buf, size_t 
 static const char *op_dev_show(void *ctx, unsigned id, const char *dev, void (*put)(void *, char), void *putctx)
 {
 	struct vm *vm = &vmm_of(ctx)->vms[id];
-	isa_advance(&vm->isa, rdtsc());
+	uint64_t now = rdtsc();
+	isa_advance(&vm->isa, now);
 	vm->dev_deadline = 0;
 	if (!strcmp(dev, "pic"))
 		pic_show(&vm->isa.pic, put, putctx);
 	else if (!strcmp(dev, "pit"))
-		pit_show(&vm->isa, rdtsc(), put, putctx);
+		pit_show(&vm->isa, now, put, putctx);
 	else if (!strcmp(dev, "uart"))
 		uart_show(&vm->isa, put, putctx);
 	else

@@ -2,15 +2,8 @@
  * share of the CPU and exits by reason (the SDM's names). */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/tsc.h"
 #include "vmm/vmm.h"
-
-/* Share of `total` in hundredths of a percent, without overflow. */
-static uint64_t share_basis_points(uint64_t part, uint64_t total)
-{
-	if (!total)
-		return 0;
-	return part / total * 10000 + (part % total) * 10000 / total;
-}
 
 static void summary_exits(const struct vm *vm)
 {
@@ -47,7 +40,7 @@ void vmm_print_summary(struct vmm *vmm)
 	kprintf("kestrel: summary of %u VM%s\n", vmm->nvms, vmm->nvms == 1 ? "" : "s");
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
-		uint64_t bp = share_basis_points(vm->cpu_ticks, total);
+		uint64_t bp = total ? mul_div_u64(vm->cpu_ticks, 10000, total) : 0; /* hundredths of a % */
 		kprintf("summary: %s state=%s reason=\"%s\" exit_code=", vm->opts.name, vm_state_name(vm->state),
 			vm->reason[0] ? vm->reason : "-");
 		if (vm->has_exit_code)

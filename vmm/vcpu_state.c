@@ -5,6 +5,7 @@
 #include "kernel/cpu.h"
 #include "kernel/fpu.h"
 #include "kernel/panic.h"
+#include "kernel/string.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmcs.h"
 #include "vmm/vmx_caps.h"
@@ -20,11 +21,6 @@ int vmx_enter(struct guest_regs *regs, int launched);
 /* The VCPU whose VMCS, FPU and MSR state the CPU holds (one CPU for now). */
 static struct vcpu *current;
 
-static void xsetbv0(uint64_t v)
-{
-	__asm__ volatile("xsetbv" ::"c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /*
  * XSAVE saves only what XCR0 enables, but a guest that never touched XCR0
  * (XCR0 = 1) still uses SSE registers. So switch with every component Kestrel
@@ -37,7 +33,7 @@ static void fpu_save(struct vcpu *v)
 		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
 		return;
 	}
-	xsetbv0(fpu_xcr0_mask());
+	write_xcr0(fpu_xcr0_mask());
 	__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
 }
 
@@ -48,9 +44,9 @@ static void fpu_restore(struct vcpu *v)
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 		return;
 	}
-	xsetbv0(fpu_xcr0_mask());
+	write_xcr0(fpu_xcr0_mask());
 	__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
-	xsetbv0(v->xcr0);
+	write_xcr0(v->xcr0);
 }
 
 static void msrs_save(struct guest_msrs *m)
@@ -104,8 +100,7 @@ void vcpu_unload(struct vcpu *v)
 void vcpu_fpu_init(struct vcpu *v)
 {
 	uint8_t *a = (uint8_t *)(uintptr_t)v->fpu_pa;
-	for (unsigned i = 0; i < 4096; i++)
-		a[i] = 0;
+	memset(a, 0, FPU_AREA_SIZE);
 	*(uint16_t *)(a + 0) = 0x37F;
 	*(uint32_t *)(a + 24) = 0x1F80;
 	*(uint64_t *)(a + 512) = 3;

@@ -161,12 +161,20 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 		vmm->deadline_tsc = vmm->start_tsc + tsc_from_ms(opt->timeout_ms);
 }
 
+bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err)
+{
+	vm->resets++;
+	if (!vm_restart(vm, err))
+		return false;
+	vmm->ended_notice = false;
+	return true;
+}
+
 enum exit_action vmm_guest_reset(struct vm *vm, const char *why)
 {
 	const char *err;
-	vm->resets++;
 	kprintf("[%s] *** %s: restarting\n", vm->opts.name, why);
-	if (!vm_restart(vm, &err)) {
+	if (!vmm_reset_vm(this_cpu_vmm, vm, &err)) {
 		vm_end(vm, VM_CRASHED, "reset failed: %s", err);
 		return EXIT_STOPPED;
 	}

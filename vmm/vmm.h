@@ -49,6 +49,8 @@ bool vmm_probe(struct vmm *vmm);
 void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_module *mods, unsigned nmods);
 /* Run the guests until all have ended or the timeout; then the summary. */
 void vmm_run(struct vmm *vmm);
+/* Reload a VM's image and start it again (guest reset, operator's reset). */
+bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err);
 /* A guest asked for a reset (port 0xCF9, keyboard controller). */
 enum exit_action vmm_guest_reset(struct vm *vm, const char *why);
 void vmm_print_summary(struct vmm *vmm);
