@@ -22,8 +22,8 @@ HOSTCFLAGS := -std=gnu11 -g -O1 $(WARN) -I. -fsanitize=address,undefined \
             -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZCFLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined
 
-KSRC     := $(wildcard kernel/*.c vmm/*.c vmm/dev/*.c vmm/monitor/*.c)
-KASM     := $(wildcard boot/*.asm kernel/*.asm vmm/*.asm)
+KSRC     := $(wildcard kernel/*.c vmm/*.c vmm/*/*.c)
+KASM     := $(wildcard boot/*.asm kernel/*.asm vmm/*.asm vmm/*/*.asm)
 KOBJ     := $(KASM:%.asm=$(BUILD)/obj/%.o) $(KSRC:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -107,7 +107,7 @@ test: deps
 	$(PYTEST) -q tests/system
 
 format:
-	clang-format -i $(KSRC) $(wildcard kernel/*.h vmm/*.h vmm/dev/*.h vmm/monitor/*.h)
+	clang-format -i $(KSRC) $(wildcard kernel/*.h vmm/*.h vmm/*/*.h)
 
 lint:
 	@echo "lint: cppcheck over the kernel, the VMM, the devices and the monitor"

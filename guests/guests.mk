@@ -30,6 +30,8 @@ TEST_FLAT   := reset hltoff exit7
 TEST_ELF32  := vmxon featctl oob triple exitcode ept_write ept_read exitbench fpu_check cpucheck pae
 TEST_ELF64  := tick1k
 TEST_DATA   := badelf.elf elfhigh.elf empty.bin
+# Each topic's test guests may also be listed in tests/guests/TOPIC.mk (TEST_FLAT += ...).
+include $(sort $(wildcard tests/guests/*.mk))
 
 GUEST_BINS := $(GUEST_FLAT:%=$(G_OUT)/%.bin) $(GUEST_ELF32:%=$(G_OUT)/%.elf) \
               $(GUEST_ELF64:%=$(G_OUT)/%.elf)

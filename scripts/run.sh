@@ -27,6 +27,7 @@ info: action=ignore
 debug: action=ignore
 debugger_log: -
 com1: enabled=1, mode=term, dev=$(tty)
+sound: driver=dummy
 RC
 printf 'c\nquit\n' >build/run.cont.rc
 # Raw mode: keystrokes (Ctrl-C, Ctrl-], arrows) go to Kestrel's monitor.

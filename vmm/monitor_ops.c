@@ -8,8 +8,8 @@
 #include "kernel/serial.h"
 #include "kernel/string.h"
 #include "kernel/tsc.h"
-#include "vmm/dev_show.h"
-#include "vmm/loader.h"
+#include "vmm/dev/dev_show.h"
+#include "vmm/load/loader.h"
 #include "vmm/vmm.h"
 
 static struct vmm *vmm_of(void *ctx) { return ctx; }

@@ -7,7 +7,7 @@
 #include "kernel/power.h"
 #include "kernel/serial.h"
 #include "kernel/tsc.h"
-#include "vmm/vcpu.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vmm.h"
 
 #define PREEMPTION_TIMER_MAX 0xFFFFFFFFull
@@ -135,6 +135,8 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
 			deadline = min_u64(deadline, vmm->wake_deadline);
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));
 		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : exit_dispatch(vm);
+		if (act == EXIT_RESET)
+			act = vmm_guest_reset(vmm, vm, vm->reset_reason);
 		vm->cpu_ticks += rdtsc() - now;
 		sched_poll_host(vmm);
 		if (act != EXIT_RESUME || vm->state != VM_RUNNING || rdtsc() >= vm->slice_end)

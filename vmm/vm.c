@@ -7,8 +7,7 @@
 #include "kernel/fmt.h"
 #include "kernel/serial.h"
 #include "kernel/string.h"
-#include "vmm/loader.h"
-#include "vmm/vmm.h"
+#include "vmm/load/loader.h"
 #include <stdarg.h>
 
 const char *vm_state_name(enum vm_state s)
@@ -33,18 +32,13 @@ void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...)
 	fmt_vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
 	va_end(ap);
 	vm->state = state;
-	struct vmm *vmm = vmm_this_cpu();
 	char line[192];
-	vm_console_flush(vm);
 	if (vm->has_exit_code)
 		fmt_snprintf(line, sizeof(line), "%s: %s, exit code %ld", vm_state_name(state), vm->reason,
 			     (long)vm->exit_code);
 	else
 		fmt_snprintf(line, sizeof(line), "%s: %s", vm_state_name(state), vm->reason);
-	if (vmm->monitor_on)
-		monitor_vm_stopped(&vmm->mon, vm->id, line);
-	else
-		kprintf("[%s] *** %s\n", vm->opts.name, line);
+	vm->host->ended(vm->host->ctx, vm, line);
 }
 
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
@@ -54,36 +48,7 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
-static void vm_console_line(struct vm *vm);
-
-void vm_console_putc(struct vm *vm, uint8_t c)
-{
-	struct vmm *vmm = vmm_this_cpu();
-	if (vmm->monitor_on) {
-		monitor_guest_output(&vmm->mon, vm->id, c);
-		return;
-	}
-	/* Whole lines only, so that guests talking at once do not interleave
-	 * inside a line; a line longer than the buffer is split. */
-	if (c == '\r')
-		return;
-	if (c != '\n')
-		vm->line[vm->line_len++] = (char)c;
-	if (c == '\n' || vm->line_len == sizeof(vm->line))
-		vm_console_line(vm);
-}
-
-static void vm_console_line(struct vm *vm)
-{
-	kprintf("[%s] %.*s\n", vm->opts.name, (int)vm->line_len, vm->line);
-	vm->line_len = 0;
-}
-
-void vm_console_flush(struct vm *vm)
-{
-	if (vm->line_len)
-		vm_console_line(vm);
-}
+void vm_console_putc(struct vm *vm, uint8_t c) { vm->host->console(vm->host->ctx, vm, c); }
 
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */
 
@@ -110,7 +75,6 @@ bool vm_restart(struct vm *vm, const char **err)
 	vm->reason[0] = 0;
 	vm->has_exit_code = false;
 	vm->exit_code = 0;
-	vm->line_len = 0;
 	return true;
 }
 

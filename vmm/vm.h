@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 #include "vmm/dev/isa.h"
-#include "vmm/ept.h"
-#include "vmm/vcpu.h"
-#include "vmm/vmopts.h"
-#include "vmm/vmx.h"
+#include "vmm/vmx/ept.h"
+#include "vmm/vmx/vcpu.h"
+#include "vmm/load/vmopts.h"
+#include "vmm/vmx/vmx.h"
 
 #define VM_MAX 16
 #define VM_PORT_STATS 32 /* distinct unemulated ports counted per VM */
@@ -30,13 +30,24 @@ struct port_stat {
 	uint32_t count;
 };
 
+struct vm;
+
+/* What a VM tells the layer above it (the VMM), so that vm.c needs nothing
+ * from vmm.h: its console bytes and the line that says how it ended. */
+struct vm_host {
+	void (*console)(void *ctx, struct vm *vm, uint8_t byte);
+	void (*ended)(void *ctx, struct vm *vm, const char *line);
+	void *ctx;
+};
+
 struct vm {
 	unsigned id;
+	const struct vm_host *host;
 	struct vm_opts opts; /* name, mem, com2 */
 	unsigned module; /* index of its Multiboot2 module */
 	const void *image;
 	size_t image_len;
-	int format; /* IMAGE_* from vmm/loader.h */
+	int format; /* IMAGE_* from vmm/load/loader.h */
 
 	uint64_t ram_pa;
 	uint8_t *ram;
@@ -50,6 +61,7 @@ struct vm {
 	int64_t exit_code;
 	bool has_exit_code;
 	unsigned resets;
+	const char *reset_reason; /* with EXIT_RESET: how the guest asked */
 
 	uint64_t slice_end;      /* TSC deadline of the current time slice */
 	uint64_t dev_deadline;   /* devices need no advance before this; 0 = now */
@@ -77,7 +89,6 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 /* A byte of guest console output: to the monitor, prefixed per line. */
 void vm_console_putc(struct vm *vm, uint8_t c);
 /* Print a partial console line now (the VM ended, or the run is over). */
-void vm_console_flush(struct vm *vm);
 /* Reload the image into zeroed RAM and restart the VCPU (reset button). */
 bool vm_restart(struct vm *vm, const char **err);
 /* The UART transmit callback: guest serial bytes go to its console. */

@@ -10,12 +10,8 @@
 #include "kernel/panic.h"
 #include "kernel/string.h"
 #include "kernel/tsc.h"
-#include "vmm/loader.h"
-#include "vmm/msr_bitmap.h"
-
-static struct vmm *this_cpu_vmm;
-
-struct vmm *vmm_this_cpu(void) { return this_cpu_vmm; }
+#include "vmm/load/loader.h"
+#include "vmm/vmx/msr_bitmap.h"
 
 bool vmm_probe(struct vmm *vmm)
 {
@@ -114,6 +110,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 	struct vm *vm = &vmm->vms[vmm->nvms];
 	char err_buf[96];
 	memset(vm, 0, sizeof(*vm));
+	vm->host = &vmm->vm_host;
 	const char *err = vm_check_module(vmm, vm, mod, err_buf, sizeof(err_buf));
 	if (!err) {
 		vm->id = vmm->nvms;
@@ -136,7 +133,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 
 void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_module *mods, unsigned nmods)
 {
-	this_cpu_vmm = vmm;
+	vmm_guest_console_init(vmm);
 	uint64_t vmxon_pa = mm_alloc_page();
 	if (!vmxon_pa)
 		panic("out of memory for the VMXON region");
@@ -170,11 +167,11 @@ bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err)
 	return true;
 }
 
-enum exit_action vmm_guest_reset(struct vm *vm, const char *why)
+enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why)
 {
 	const char *err;
 	kprintf("[%s] *** %s: restarting\n", vm->opts.name, why);
-	if (!vmm_reset_vm(this_cpu_vmm, vm, &err)) {
+	if (!vmm_reset_vm(vmm, vm, &err)) {
 		vm_end(vm, VM_CRASHED, "reset failed: %s", err);
 		return EXIT_STOPPED;
 	}

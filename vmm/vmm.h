@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/exit.h"
+#include "vmm/exit/exit.h"
 #include "vmm/monitor/monitor.h"
 #include "vmm/vm.h"
-#include "vmm/vmx_caps.h"
+#include "vmm/vmx/vmx_caps.h"
 
 _Static_assert(VM_MAX <= MONITOR_MAX_VMS, "every VM gets a console ring and an attachable console");
 
@@ -41,6 +41,7 @@ struct vmm {
 	bool monitor_on;
 	bool ended_notice; /* "all guests have ended" was said */
 	struct monitor mon;
+	struct vm_host vm_host; /* what every VM reports to (vmm/guest_console.c) */
 };
 
 /* Probe VMX; false (after printing why) when guests cannot run here. */
@@ -52,13 +53,11 @@ void vmm_run(struct vmm *vmm);
 /* Reload a VM's image and start it again (guest reset, operator's reset). */
 bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err);
 /* A guest asked for a reset (port 0xCF9, keyboard controller). */
-enum exit_action vmm_guest_reset(struct vm *vm, const char *why);
+enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why);
 void vmm_print_summary(struct vmm *vmm);
 /* Hand the host console to the monitor (vmm/monitor_ops.c). */
 void vmm_monitor_start(struct vmm *vmm);
-
-/* The one VMM of this CPU, for the handful of paths (guest console output,
- * vm_end) that need the monitor without being handed the VMM. */
-struct vmm *vmm_this_cpu(void);
+/* Point vmm->vm_host at the monitor or the plain console. */
+void vmm_guest_console_init(struct vmm *vmm);
 
 #endif

@@ -1,13 +1,13 @@
 /*
  * Hypercall wrappers: VMCALL with the call number in EAX/RAX and arguments in
- * EBX, ECX, EDX (vmm/hypercall.h, docs/hypercalls.md). Guest addresses are
+ * EBX, ECX, EDX (vmm/exit/hypercall.h, docs/hypercalls.md). Guest addresses are
  * guest-physical: our guests run with paging off or an identity map.
  */
 #ifndef GUEST_HCALL_H
 #define GUEST_HCALL_H
 
 #include "guests/lib/io.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 static inline long hypercall(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3)
 {

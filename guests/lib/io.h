@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
 
 static inline void outb(uint16_t port, uint8_t v)
 {

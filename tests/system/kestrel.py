@@ -38,6 +38,7 @@ debug: action=ignore
 debugger_log: -
 {com1}
 port_e9_hack: enabled=1
+sound: driver=dummy
 """
 IPS = 50_000_000
 

@@ -1,4 +1,4 @@
-/* Host tests for vmm/loader.c: ELF32/ELF64/flat images crafted here, loaded
+/* Host tests for vmm/load/loader.c: ELF32/ELF64/flat images crafted here, loaded
  * into a fake guest RAM; then one test per rejection reason. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/loader.c"
+#include "vmm/load/loader.c"
 
 #define RAM_SIZE (8u << 20)
 

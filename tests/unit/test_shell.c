@@ -14,7 +14,9 @@
 #include "vmm/monitor/conmux.c"
 #include "vmm/monitor/lineedit.c"
 #include "vmm/monitor/monitor.c"
+#include "vmm/monitor/print.c"
 #include "vmm/monitor/shell.c"
+#include "vmm/monitor/view.c"
 
 /* ---- the fake VMM ---- */
 

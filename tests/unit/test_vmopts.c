@@ -1,4 +1,4 @@
-/* Host tests for vmm/vmopts.c: module-line options and the messages for
+/* Host tests for vmm/load/vmopts.c: module-line options and the messages for
  * every way they can be wrong. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include "kernel/cmdline.c"
 #include "kernel/fmt.c"
-#include "vmm/vmopts.c"
+#include "vmm/load/vmopts.c"
 
 static struct vm_opts opts;
 static char err[96];

@@ -119,7 +119,7 @@ void cmd_mem(struct monitor *mon, int argc, char **argv)
 	if (!shell_parse_u64(argv[2], &gpa) || (argc == 4 && !shell_parse_u64(argv[3], &len)) ||
 	    len == 0 || len > MONITOR_MEM_MAX || gpa + len < gpa) {
 		mon_printf(mon, "mem: GPA and LEN are numbers, LEN 1..%u\n", MONITOR_MEM_MAX);
-		shell_usage(mon, shell_find("mem"));
+		mon_usage(mon);
 		return;
 	}
 	for (uint64_t off = 0; off < len; off += 16) {
@@ -189,7 +189,7 @@ static bool parse_event(struct monitor *mon, int argc, char **argv, struct monit
 			return false;
 		}
 		if (dup) {
-			shell_usage(mon, shell_find("inject"));
+			mon_usage(mon);
 			return false;
 		}
 	}

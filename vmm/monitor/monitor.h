@@ -123,6 +123,8 @@ struct monitor_top {
 	uint64_t prev_exits[MONITOR_MAX_VMS], prev_run_ns[MONITOR_MAX_VMS];
 };
 
+struct shell_cmd;
+
 /* All the monitor's state; the VMM owns one (static, about 75 KiB). */
 struct monitor {
 	const struct monitor_ops *ops;
@@ -132,6 +134,7 @@ struct monitor {
 	struct conmux cm;
 	struct monitor_top top;
 	char name_buf[24]; /* "vm7" for a VM whose info cannot be read */
+	const struct shell_cmd *running; /* the command being executed, for mon_usage */
 };
 
 /* Sets up and prints the banner and the first prompt. */

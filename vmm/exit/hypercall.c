@@ -1,11 +1,11 @@
-/* VMCALL: Kestrel's hypercall ABI (vmm/hypercall.h, docs/hypercalls.md).
+/* VMCALL: Kestrel's hypercall ABI (vmm/exit/hypercall.h, docs/hypercalls.md).
  * Only CPL 0 may call; elsewhere VMCALL raises #UD, as on a CPU with no
  * hypervisor to answer it. */
 #include "kernel/serial.h"
 #include "kernel/tsc.h"
-#include "vmm/exit.h"
-#include "vmm/hypercall.h"
-#include "vmm/vcpu.h"
+#include "vmm/exit/exit.h"
+#include "vmm/exit/hypercall.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
 /*

@@ -1,9 +1,9 @@
 /* A software walk of the guest's page tables (SDM 3A 4.3 32-bit paging, 4.4
  * PAE, 4.5 4-level), reading them through guest-physical memory. Accessed and
  * dirty bits are left alone: Kestrel only reads for I/O emulation. */
-#include "vmm/guest_mem.h"
+#include "vmm/mem/guest_mem.h"
 #include "kernel/cpu.h"
-#include "vmm/vcpu.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
 #define PTE_P (1ull << 0)

@@ -1,9 +1,10 @@
 /* INS and OUTS, with or without REP (SDM 2 "INS/INSB/INSW/INSD", "OUTS"):
  * element by element through the guest's paging, at most IO_STRING_BATCH
  * elements per exit; the rest re-executes, as on hardware after an interrupt. */
-#include "vmm/exit.h"
-#include "vmm/guest_mem.h"
-#include "vmm/vcpu.h"
+#include "vmm/exit/exit.h"
+#include "vmm/exit/io_bus.h"
+#include "vmm/mem/guest_mem.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
 #define IO_STRING_BATCH 256
@@ -30,7 +31,7 @@ static bool io_string_element(struct vm *vm, const struct vm_exit *e, uint64_t g
 	uint32_t val = 0;
 	if (!e->io.in)
 		__builtin_memcpy(&val, p, e->io.size);
-	*act = exit_io_port(vm, e, &val);
+	*act = io_bus_access(vm, e, &val);
 	if (e->io.in)
 		__builtin_memcpy(p, &val, e->io.size);
 	return true;

@@ -3,9 +3,9 @@
  * 3C 26.3.1.1 for what VM entry then requires of the real values). */
 #include "kernel/cpu.h"
 #include "kernel/fpu.h"
-#include "vmm/vcpu.h"
-#include "vmm/vmcs.h"
-#include "vmm/vmx_caps.h"
+#include "vmm/vmx/vcpu.h"
+#include "vmm/vmx/vmcs.h"
+#include "vmm/vmx/vmx_caps.h"
 
 #define CR4_VME (1ull << 0)
 #define CR4_PVI (1ull << 1)

@@ -1,11 +1,11 @@
 /* RDMSR/WRMSR exits (SDM 3C 26.1.3; MSRs in SDM 4). The MSR bitmap lets the
- * harmless and VMCS- or lazily-switched MSRs run natively (vmm/msr_bitmap.c);
+ * harmless and VMCS- or lazily-switched MSRs run natively (vmm/vmx/msr_bitmap.c);
  * every MSR that exits is emulated here, and any other gets #GP, as an MSR
  * the CPU does not implement would. */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
-#include "vmm/exit.h"
-#include "vmm/vcpu.h"
+#include "vmm/exit/exit.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
 #define IA32_TIME_STAMP_COUNTER 0x10

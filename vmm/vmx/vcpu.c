@@ -1,16 +1,16 @@
 /* VCPU construction: the VMCS host-state area (SDM 3C 25.5), execution
  * controls (25.6-25.8) and the initial guest state of each image format
  * (25.4, checked by 27.3.1; docs/guests.md documents the result). */
-#include "vmm/vcpu.h"
+#include "vmm/vmx/vcpu.h"
 #include "kernel/cpu.h"
 #include "kernel/gdt.h"
 #include "kernel/mm.h"
 #include "kernel/trap.h"
-#include "vmm/loader.h"
-#include "vmm/vmcs.h"
-#include "vmm/vmx_caps.h"
+#include "vmm/load/loader.h"
+#include "vmm/vmx/vmcs.h"
+#include "vmm/vmx/vmx_caps.h"
 
-void vmx_exit_point(void); /* vmm/vmx_entry.asm: where every VM exit lands */
+void vmx_exit_point(void); /* vmm/vmx/vmx_entry.asm: where every VM exit lands */
 
 #define AR_UNUSABLE (1u << 16)
 #define AR_CODE16 0x009B  /* P, S, type 11: code execute/read, accessed */

@@ -1,7 +1,7 @@
 /* Device state as the operator reads it: the registers the datasheets name
  * (8259A IRR/ISR/IMR, 8254 counter status, 16550A registers). Read-only: it
  * never changes a device, so inspecting a guest cannot disturb it. */
-#include "vmm/dev_show.h"
+#include "vmm/dev/dev_show.h"
 #include "kernel/fmt.h"
 #include <stdarg.h>
 

@@ -3,7 +3,7 @@
 ;   Loads the guest's general registers, executes VMLAUNCH (launched == 0) or
 ;   VMRESUME, and on VM exit stores them back. Returns 0 after a VM exit,
 ;   1 for VMfailInvalid and 2 for VMfailValid (the entry never happened).
-; The offsets below match struct guest_regs in vmm/vcpu.h.
+; The offsets below match struct guest_regs in vmm/vmx/vcpu.h.
 
 bits 64
 section .text

@@ -9,7 +9,7 @@
 struct vmx_caps;
 struct guest_entry;
 
-/* Laid out for vmm/vmx_entry.asm: keep the order. */
+/* Laid out for vmm/vmx/vmx_entry.asm: keep the order. */
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;

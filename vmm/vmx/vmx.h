@@ -1,8 +1,8 @@
 /*
  * VMX architecture: VMCS field encodings (Intel SDM Vol. 3D appendix B),
  * execution/exit/entry control bits (SDM 3C chapter 25), basic exit reasons
- * (appendix C) and the VMX instructions. Only vmm/vmx*.c, vmm/vmcs.c,
- * vmm/ept.c and vmm/vcpu.c include this: policy code works on decoded exits.
+ * (appendix C) and the VMX instructions. Only vmm/vmx*.c, vmm/vmx/vmcs.c,
+ * vmm/vmx/ept.c and vmm/vmx/vcpu.c include this: policy code works on decoded exits.
  */
 #ifndef KESTREL_VMM_VMX_H
 #define KESTREL_VMM_VMX_H

@@ -1,19 +1,15 @@
-/* Port I/O exits (SDM 3C 28.1.3, table 28-5): Kestrel's own ports, then the
- * guest's ISA devices, then the empty bus (reads all ones, writes dropped,
- * each access counted per port). */
-#include "kernel/console.h"
+/* The guest's port bus (SDM 3C 28.1.3, table 28-5): Kestrel's own ports,
+ * then the guest's ISA devices, then the empty bus (reads all ones, writes
+ * dropped, each access counted per port). */
 #include "kernel/cpu.h"
-#include "vmm/exit.h"
-#include "vmm/hypercall.h"
+#include "vmm/exit/hypercall.h"
+#include "vmm/exit/io_bus.h"
 #include "vmm/vm.h"
-#include "vmm/vmm.h"
 
 #define PORT_KBC_COMMAND 0x64
 #define KBC_PULSE_RESET 0xFE
 #define PORT_RESET_CONTROL 0xCF9
 #define RESET_CONTROL_RST_CPU 0x04
-
-static uint32_t size_mask(unsigned size) { return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }
 
 static void port_count(struct vm *vm, uint16_t port)
 {
@@ -48,47 +44,33 @@ static bool io_kestrel(struct vm *vm, const struct vm_exit *e, uint32_t val, enu
 	case PORT_RESET_CONTROL:
 		if (!(val & RESET_CONTROL_RST_CPU))
 			return true;
-		*act = vmm_guest_reset(vm, "reset through port 0xCF9");
+		vm->reset_reason = "reset through port 0xCF9";
+		*act = EXIT_RESET;
 		return true;
 	case PORT_KBC_COMMAND:
 		if (val != KBC_PULSE_RESET)
 			return false;
-		*act = vmm_guest_reset(vm, "reset through the keyboard controller (port 0x64)");
+		vm->reset_reason = "reset through the keyboard controller (port 0x64)";
+		*act = EXIT_RESET;
 		return true;
 	}
 	return false;
 }
 
 /* One port access, as the guest's bus answers it. */
-enum exit_action exit_io_port(struct vm *vm, const struct vm_exit *e, uint32_t *val)
+enum exit_action io_bus_access(struct vm *vm, const struct vm_exit *e, uint32_t *val)
 {
 	enum exit_action act = EXIT_RESUME;
 	if (io_kestrel(vm, e, *val, &act))
 		return act;
 	if (!isa_decodes(&vm->isa, e->io.port)) {
 		port_count(vm, e->io.port);
-		*val = size_mask(e->io.size);
+		*val = io_size_mask(e->io.size);
 		return EXIT_RESUME;
 	}
 	isa_advance(&vm->isa, rdtsc());
 	vm->dev_deadline = 0; /* the access may have reprogrammed a device */
 	isa_io(&vm->isa, e->io.in, e->io.port, e->io.size, val);
-	*val &= size_mask(e->io.size);
-	return EXIT_RESUME;
-}
-
-enum exit_action exit_io(struct vm *vm, const struct vm_exit *e)
-{
-	if (e->io.string)
-		return exit_io_string(vm, e);
-	uint32_t mask = size_mask(e->io.size);
-	uint32_t val = e->io.in ? 0 : (uint32_t)vm->vcpu.regs.rax & mask;
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
-	enum exit_action act = exit_io_port(vm, e, &val);
-	if (act != EXIT_RESUME)
-		return act;
-	/* A 32-bit IN writes EAX, which zero-extends into RAX; 8 and 16 bits merge. */
-	if (e->io.in)
-		vm->vcpu.regs.rax = e->io.size == 4 ? val : (vm->vcpu.regs.rax & ~(uint64_t)mask) | (val & mask);
+	*val &= io_size_mask(e->io.size);
 	return EXIT_RESUME;
 }

@@ -1,12 +1,12 @@
 /* Exit decoding, accounting and the dispatch table (SDM 3C 28.2, appendix C).
  * A reason with no handler stops that guest with a full report. */
-#include "vmm/exit.h"
+#include "vmm/exit/exit.h"
 #include <stddef.h>
 #include "kernel/console.h"
 #include "kernel/cpu.h"
-#include "vmm/vcpu.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
-#include "vmm/vmcs.h"
+#include "vmm/vmx/vmcs.h"
 
 static void exit_decode(struct vm_exit *e)
 {

@@ -2,8 +2,8 @@
  * table 28-3), XSETBV (SDM 2 "XSETBV") and HLT (SDM 3C 26.1.3). */
 #include "kernel/cpu.h"
 #include "kernel/fpu.h"
-#include "vmm/exit.h"
-#include "vmm/vcpu.h"
+#include "vmm/exit/exit.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
 #define CR4_PSE (1ull << 4)

@@ -5,9 +5,9 @@
 #include "kernel/cpu.h"
 #include "kernel/fpu.h"
 #include "kernel/string.h"
-#include "vmm/exit.h"
-#include "vmm/hypercall.h"
-#include "vmm/vcpu.h"
+#include "vmm/exit/exit.h"
+#include "vmm/exit/hypercall.h"
+#include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
 /* CPUID.1:ECX */

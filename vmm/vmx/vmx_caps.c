@@ -2,12 +2,12 @@
  * Support for VMX", "Enabling and Entering VMX Operation", "Restrictions on VMX
  * Operation"; appendix A for the capability MSRs). Every control comes from
  * the capability MSRs; a control Kestrel needs and the CPU lacks is named. */
-#include "vmm/vmx_caps.h"
+#include "vmm/vmx/vmx_caps.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
-#include "vmm/vmx.h"
+#include "vmm/vmx/vmx.h"
 
 struct control_name {
 	uint32_t bit;

@@ -1,6 +1,6 @@
 /* VMCS access with the host-invariant policy (SDM 3C 25.11.2 "VMREAD, VMWRITE
  * and Encodings of VMCS Fields") and the VM-instruction error numbers. */
-#include "vmm/vmcs.h"
+#include "vmm/vmx/vmcs.h"
 #include "kernel/panic.h"
 
 void vmcs_read_failed(enum vmcs_field f, int rc) { panic("VMREAD of field 0x%x failed (%d)", (unsigned)f, rc); }

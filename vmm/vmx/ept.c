@@ -1,7 +1,7 @@
 /* EPT construction (Intel SDM Vol. 3C 29.3 "The Extended Page Table
  * Mechanism"): 4-level tables, write-back leaves, 2 MiB pages where the guest-
  * and host-physical addresses are both 2 MiB aligned. */
-#include "vmm/ept.h"
+#include "vmm/vmx/ept.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
 

@@ -3,7 +3,7 @@
 #ifndef KESTREL_VMM_VMCS_H
 #define KESTREL_VMM_VMCS_H
 
-#include "vmm/vmx.h"
+#include "vmm/vmx/vmx.h"
 
 /* The failure reports, out of line: the exit path stays short. */
 void __attribute__((noreturn, cold)) vmcs_read_failed(enum vmcs_field f, int rc);

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 
 #include "kernel/string.h"
-#include "vmm/loader.h"
+#include "vmm/load/loader.h"
 
 #define EI_CLASS    4
 #define EI_DATA     5

@@ -6,9 +6,9 @@
 #include "kernel/fpu.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
-#include "vmm/vcpu.h"
-#include "vmm/vmcs.h"
-#include "vmm/vmx_caps.h"
+#include "vmm/vmx/vcpu.h"
+#include "vmm/vmx/vmcs.h"
+#include "vmm/vmx/vmx_caps.h"
 
 int vmx_enter(struct guest_regs *regs, int launched);
 

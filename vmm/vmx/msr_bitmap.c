@@ -1,9 +1,9 @@
 /* The MSR bitmap every VCPU shares (SDM 3C 25.6.9): a clear bit lets the
  * access run natively. Native are only MSRs whose guest values the CPU holds
  * while the guest runs: VMCS-switched (SYSENTER_*, FS/GS base, PAT) and
- * lazily switched ones (vmm/vcpu_state.c: STAR, LSTAR, CSTAR, FMASK,
+ * lazily switched ones (vmm/vmx/vcpu_state.c: STAR, LSTAR, CSTAR, FMASK,
  * KERNEL_GS_BASE), plus TSC reads. Everything else exits. */
-#include "vmm/msr_bitmap.h"
+#include "vmm/vmx/msr_bitmap.h"
 #include "kernel/cpu.h"
 #include <stdbool.h>
 

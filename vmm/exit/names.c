@@ -1,6 +1,6 @@
 /* Basic exit reasons by their Intel SDM names (Vol. 3D appendix C), for
  * reports, the summary and the monitor's `exits` command. */
-#include "vmm/vmx.h"
+#include "vmm/vmx/vmx.h"
 
 static const char *const names[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_EXCEPTION_OR_NMI] = "EXCEPTION_OR_NMI",

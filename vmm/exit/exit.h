@@ -49,6 +49,7 @@ enum exit_action {
 	EXIT_RESUME,     /* back into the same guest, rest of its slice */
 	EXIT_RESCHEDULE, /* give the CPU to the next VM (yield, HLT, reset) */
 	EXIT_STOPPED,    /* the handler ended the VM (vm_end was called) */
+	EXIT_RESET,      /* the guest reset its machine (vm->reset_reason says how) */
 };
 
 typedef enum exit_action (*exit_handler)(struct vm *vm, const struct vm_exit *e);
@@ -61,7 +62,6 @@ enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const ch
 /* The handlers, one file per family. */
 enum exit_action exit_io(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e);
-enum exit_action exit_io_port(struct vm *vm, const struct vm_exit *e, uint32_t *val);
 enum exit_action exit_rdmsr(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_wrmsr(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_cpuid(struct vm *vm, const struct vm_exit *e);

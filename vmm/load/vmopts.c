@@ -1,6 +1,6 @@
 /* Guest options from a module line. The name is what every message about the
  * guest shows, so it is kept short and plain; numbers are reserved for ids. */
-#include "vmm/vmopts.h"
+#include "vmm/load/vmopts.h"
 #include "kernel/cmdline.h"
 #include "kernel/fmt.h"
 
