@@ -32,7 +32,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_RUNS ?= 200000
 
-.PHONY: all iso run test unit fuzz-smoke fuzz system bench deps format lint clean
+.PHONY: all iso run test unit fuzz-smoke fuzz system bench bochs-check deps format lint clean
 all: $(BUILD)/kestrel.elf
 
 include guests/guests.mk
@@ -71,7 +71,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory iso
-	@scripts/run.sh $(BUILD)/kestrel.iso
+	@PYTHON=$(PYTHON) scripts/run.sh $(BUILD)/kestrel.iso
 
 $(BUILD)/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
@@ -98,20 +98,28 @@ bench: deps
 	@$(MAKE) --no-print-directory all iso
 	@$(PYTHON) scripts/bench.py
 
+# Boot Bochs for a second: when it cannot start, one line says why instead
+# of every Bochs test failing on an empty serial log.
+bochs-check: iso
+	@$(PYTHON) scripts/bochsrc.py check --iso $(BUILD)/kestrel.iso
+
 system: iso
+	@$(MAKE) --no-print-directory bochs-check
 	$(PYTEST) -q tests/system
 
 test: deps
 	@$(MAKE) --no-print-directory all iso
 	@$(MAKE) --no-print-directory lint unit fuzz-smoke
+	@$(MAKE) --no-print-directory bochs-check
 	$(PYTEST) -q tests/system
 
 format:
 	clang-format -i $(KSRC) $(wildcard kernel/*.h vmm/*.h vmm/*/*.h)
 
 lint:
-	@echo "lint: cppcheck over the kernel, the VMM, the devices and the monitor"
+	@echo "lint: cppcheck over the kernel, the VMM, the devices and the monitor; the layers of vmm/"
 	@cppcheck --quiet --error-exitcode=1 -I. $(KSRC)
+	@$(PYTHON) scripts/check-layers.py
 
 clean:
 	rm -rf $(BUILD)

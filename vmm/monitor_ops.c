@@ -9,6 +9,7 @@
 #include "kernel/string.h"
 #include "kernel/tsc.h"
 #include "vmm/dev/dev_show.h"
+#include "vmm/inject.h"
 #include "vmm/load/loader.h"
 #include "vmm/vmm.h"
 
@@ -145,36 +146,15 @@ static const char *op_dev_show(void *ctx, unsigned id, const char *dev, void (*p
 	return 0;
 }
 
-/* What the monitor could not check because it depends on guest state: no
- * error code in real mode (SDM 3C 26.2.1.3); an external interrupt only with
- * RFLAGS.IF set and no STI or MOV SS shadow, an NMI only outside a MOV SS
- * shadow (26.3.1.5); and no event already waiting for the next entry. A VM
- * entry that broke these rules would fail and stop the guest. */
-static const char *inject_refused(const struct monitor_event *ev)
-{
-	uint32_t shadow = vcpu_interruptibility();
-	if (vcpu_event_pending())
-		return "an event is already pending injection";
-	if (ev->has_error_code && !(vcpu_cr0() & CR0_PE))
-		return "no error code in real mode (SDM 26.2.1.3)";
-	if (ev->type == EVENT_EXTINT &&
-	    (!(vcpu_rflags() & RFLAGS_IF) || (shadow & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))))
-		return "the guest is not accepting interrupts now (RFLAGS.IF clear or an STI/MOV SS shadow)";
-	if (ev->type == EVENT_NMI && (shadow & INTERRUPTIBILITY_MOV_SS))
-		return "the guest is in a MOV SS shadow";
-	return 0;
-}
-
-static const char *op_inject(void *ctx, unsigned id, const struct monitor_event *ev)
+static const char *op_inject(void *ctx, unsigned id, struct event *ev)
 {
 	struct vm *vm = &vmm_of(ctx)->vms[id];
 	if (vm_ended(vm))
 		return "it has ended";
 	vcpu_load(&vm->vcpu);
-	const char *why = inject_refused(ev);
+	const char *why = vm_inject(vm, ev, EVENT_REQUESTED);
 	if (why)
 		return why;
-	vcpu_inject(ev->type, ev->vector, ev->has_error_code, ev->error_code, ev->insn_len);
 	if (vm->state == VM_BLOCKED)
 		vm->state = VM_RUNNING; /* an event ends HLT */
 	return 0;

@@ -45,7 +45,7 @@ def test_monitor_session(iso):
     command(s, "pause spin", PROMPT)
     command(s, "list", "paused")
     command(s, "resume spin", PROMPT)
-    command(s, "inject ticker 3 nmi", "nmi requires vector 2")
+    command(s, "inject ticker 3 nmi", "an NMI has vector 2 (SDM 3C 26.2.1.3)")
     # The echo guest, attached: keystrokes go to its 16550A receive FIFO.
     command(s, "console echo", "attached to echo")
     start = len(s.text)

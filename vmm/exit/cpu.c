@@ -3,6 +3,7 @@
 #include "kernel/cpu.h"
 #include "kernel/fpu.h"
 #include "vmm/exit/exit.h"
+#include "vmm/inject.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
@@ -94,7 +95,7 @@ enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e)
 		break;
 	}
 	if (!ok) {
-		vcpu_inject_gp();
+		vm_raise_gp(vm);
 		return EXIT_RESUME;
 	}
 	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
@@ -115,14 +116,14 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 	struct guest_regs *g = &vm->vcpu.regs;
 	uint64_t val = (g->rdx << 32) | (uint32_t)g->rax;
 	if (!(vcpu_cr4() & CR4_OSXSAVE)) {
-		vcpu_inject_ud();
+		vm_raise_ud(vm);
 		return EXIT_RESUME;
 	}
 	uint64_t supported = fpu_xcr0_mask();
 	bool avx512_bad = (val & XCR0_AVX512) && ((val & XCR0_AVX512) != XCR0_AVX512 || !(val & XCR0_AVX));
 	if (vcpu_cpl() || (uint32_t)g->rcx != 0 || !(val & XCR0_X87) || ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||
 	    avx512_bad || (val & ~supported)) {
-		vcpu_inject_gp();
+		vm_raise_gp(vm);
 		return EXIT_RESUME;
 	}
 	vm->vcpu.xcr0 = val;

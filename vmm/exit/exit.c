@@ -1,76 +1,32 @@
 /* Exit decoding, accounting and the dispatch table (SDM 3C 28.2, appendix C).
  * A reason with no handler stops that guest with a full report. */
 #include "vmm/exit/exit.h"
+#include "vmm/inject.h"
 #include <stddef.h>
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
-#include "vmm/vmx/vmcs.h"
-
-static void exit_decode(struct vm_exit *e)
-{
-	uint32_t raw = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
-	*e = (struct vm_exit){
-		.reason = raw & 0xFFFF,
-		.entry_failure = raw & EXIT_REASON_ENTRY_FAILURE_BIT,
-		.qualification = vmcs_read(VMCS_EXIT_QUALIFICATION),
-		.rip = vmcs_read(VMCS_GUEST_RIP),
-		.insn_len = (unsigned)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LENGTH),
-	};
-	uint64_t q = e->qualification;
-	switch (e->reason) {
-	case EXIT_REASON_IO_INSTRUCTION: /* SDM 3C table 28-5 */
-		e->io.size = (q & 7) + 1;
-		e->io.in = q & (1u << 3);
-		e->io.string = q & (1u << 4);
-		e->io.rep = q & (1u << 5);
-		e->io.port = (uint16_t)(q >> 16);
-		if (e->io.string) { /* SDM 3C table 28-8, INS/OUTS instruction information */
-			uint32_t info = (uint32_t)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_INFO);
-			e->io.addr_bits = (uint8_t)(16u << ((info >> 7) & 3));
-			e->io.seg = (info >> 15) & 7;
-			e->gla = vmcs_read(VMCS_GUEST_LINEAR_ADDRESS);
-		}
-		break;
-	case EXIT_REASON_CR_ACCESS: /* table 28-3 */
-		e->cr.cr = q & 15;
-		e->cr.type = (q >> 4) & 3;
-		e->cr.gpr = (q >> 8) & 15;
-		e->cr.lmsw_source = (uint16_t)(q >> 16);
-		break;
-	case EXIT_REASON_EPT_VIOLATION: /* table 28-7 */
-		e->ept.read = q & 1;
-		e->ept.write = q & 2;
-		e->ept.fetch = q & 4;
-		e->ept.gla_valid = q & (1u << 7);
-		e->gla = e->ept.gla_valid ? vmcs_read(VMCS_GUEST_LINEAR_ADDRESS) : 0;
-		/* fall through */
-	case EXIT_REASON_EPT_MISCONFIGURATION:
-		e->gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
-		break;
-	case EXIT_REASON_EXCEPTION_OR_NMI:
-		e->intr_info = (uint32_t)vmcs_read(VMCS_VM_EXIT_INTERRUPTION_INFO);
-		e->intr_error = (uint32_t)vmcs_read(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE);
-		break;
-	}
-}
+#include "vmm/vmx/vmx.h"
 
 /*
  * An exit in the middle of delivering an event (an EPT violation on the IDT,
  * say) leaves the event in the IDT-vectoring field: deliver it again at the
  * next entry (SDM 3C 28.2.4, 29.2.4 "Reflecting Exceptions to Guest Software").
  */
-static void exit_requeue_vectoring(void)
+static void exit_requeue_vectoring(struct vm *vm, const struct vm_exit *e)
 {
-	uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
-	if (!(info & INTR_INFO_VALID))
+	if (!(e->vectoring_info & INTR_INFO_VALID))
 		return;
-	unsigned type = INTR_INFO_TYPE(info);
-	bool has_err = info & INTR_INFO_DELIVER_ERROR_CODE;
-	uint32_t err = has_err ? (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE) : 0;
-	vcpu_inject(type, INTR_INFO_VECTOR(info), has_err, err,
-		    (unsigned)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LENGTH));
+	struct event ev = {
+		.type = (uint8_t)INTR_INFO_TYPE(e->vectoring_info),
+		.vector = (uint8_t)INTR_INFO_VECTOR(e->vectoring_info),
+		.error = e->vectoring_error,
+		.insn_len = (uint8_t)e->insn_len,
+	};
+	const char *why = vm_inject(vm, &ev, EVENT_RAISED);
+	if (why)
+		vm_end(vm, VM_CRASHED, "cannot deliver again the event an exit interrupted: %s", why);
 }
 
 static enum exit_action exit_resume(struct vm *vm, const struct vm_exit *e)
@@ -110,7 +66,7 @@ static enum exit_action exit_inject_ud(struct vm *vm, const struct vm_exit *e)
 {
 	(void)vm;
 	(void)e;
-	vcpu_inject_ud();
+	vm_raise_ud(vm);
 	return EXIT_RESUME;
 }
 
@@ -118,7 +74,7 @@ static enum exit_action exit_inject_gp(struct vm *vm, const struct vm_exit *e)
 {
 	(void)vm;
 	(void)e;
-	vcpu_inject_gp();
+	vm_raise_gp(vm);
 	return EXIT_RESUME;
 }
 
@@ -206,13 +162,15 @@ static const exit_handler exit_handlers[EXIT_REASON_COUNT] = {
 enum exit_action exit_dispatch(struct vm *vm)
 {
 	struct vm_exit e;
-	exit_decode(&e);
+	vcpu_read_exit(&e);
 	vm->exits_total++;
 	if (e.reason < EXIT_REASON_COUNT)
 		vm->exits[e.reason]++;
 	if (e.entry_failure)
 		return exit_entry_failure(vm, &e);
-	exit_requeue_vectoring();
+	exit_requeue_vectoring(vm, &e);
+	if (vm->state != VM_RUNNING)
+		return EXIT_STOPPED;
 	exit_handler h = e.reason < EXIT_REASON_COUNT ? exit_handlers[e.reason] : 0;
 	if (!h)
 		return exit_unhandled(vm, &e, "no handler for this exit");
@@ -256,7 +214,7 @@ uint64_t exit_gpr(struct vm *vm, unsigned n)
 void exit_set_gpr(struct vm *vm, unsigned n, uint64_t v)
 {
 	if (n == 4) {
-		vmcs_write(VMCS_GUEST_RSP, v);
+		vcpu_set_rsp(v);
 		return;
 	}
 	*(uint64_t *)((char *)&vm->vcpu.regs + gpr_offset[n & 15]) = v;

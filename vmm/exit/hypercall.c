@@ -4,6 +4,7 @@
 #include "kernel/serial.h"
 #include "kernel/tsc.h"
 #include "vmm/exit/exit.h"
+#include "vmm/inject.h"
 #include "vmm/exit/hypercall.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
@@ -32,7 +33,7 @@ static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len, enum 
 enum exit_action exit_vmcall(struct vm *vm, const struct vm_exit *e)
 {
 	if (vcpu_cpl() != 0) {
-		vcpu_inject_ud();
+		vm_raise_ud(vm);
 		return EXIT_RESUME;
 	}
 	struct guest_regs *g = &vm->vcpu.regs;

@@ -68,9 +68,13 @@ enum exit_action io_bus_access(struct vm *vm, const struct vm_exit *e, uint32_t 
 		*val = io_size_mask(e->io.size);
 		return EXIT_RESUME;
 	}
-	isa_advance(&vm->isa, rdtsc());
-	vm->dev_deadline = 0; /* the access may have reprogrammed a device */
+	uint64_t now = rdtsc();
+	isa_advance(&vm->isa, now);
 	isa_io(&vm->isa, e->io.in, e->io.port, e->io.size, val);
 	*val &= io_size_mask(e->io.size);
+	/* The access may have reprogrammed a device or ended an interrupt: the
+	 * board is current at now, so the next entry need not advance it again. */
+	vm->dev_deadline = isa_next_deadline(&vm->isa, now);
+	vm->intr = isa_intr(&vm->isa);
 	return EXIT_RESUME;
 }

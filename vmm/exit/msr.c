@@ -5,6 +5,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "vmm/exit/exit.h"
+#include "vmm/inject.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
@@ -60,7 +61,7 @@ enum exit_action exit_rdmsr(struct vm *vm, const struct vm_exit *e)
 	uint64_t val;
 	if (!msr_read(vm, msr, &val)) {
 		klog(LOG_DEBUG, "[%s] RDMSR 0x%x: #GP\n", vm->opts.name, msr);
-		vcpu_inject_gp();
+		vm_raise_gp(vm);
 		return EXIT_RESUME;
 	}
 	vm->vcpu.regs.rax = (uint32_t)val;
@@ -75,7 +76,7 @@ enum exit_action exit_wrmsr(struct vm *vm, const struct vm_exit *e)
 	uint64_t val = (vm->vcpu.regs.rdx << 32) | (uint32_t)vm->vcpu.regs.rax;
 	if (!msr_write(vm, msr, val)) {
 		klog(LOG_DEBUG, "[%s] WRMSR 0x%x = 0x%lx: #GP\n", vm->opts.name, msr, val);
-		vcpu_inject_gp();
+		vm_raise_gp(vm);
 		return EXIT_RESUME;
 	}
 	vcpu_skip_instruction(&vm->vcpu, e->insn_len);

@@ -3,7 +3,6 @@
 #include <stdarg.h>
 
 #include "vmm/monitor/print.h"
-#include "vmm/monitor/shell.h"
 #include "kernel/fmt.h"
 #include "kernel/string.h"
 
@@ -27,17 +26,6 @@ void mon_printf(struct monitor *mon, const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vformat(mon_putc, mon, fmt, ap);
 	va_end(ap);
-}
-
-void shell_usage(struct monitor *mon, const struct shell_cmd *cmd)
-{
-	mon_printf(mon, "usage: %s%s%s\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
-}
-
-void mon_usage(struct monitor *mon)
-{
-	if (mon->running)
-		shell_usage(mon, mon->running);
 }
 
 const char *monitor_vm_name(struct monitor *mon, unsigned vm)

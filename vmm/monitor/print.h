@@ -5,15 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/monitor/monitor.h"
+#include "vmm/monitor/types.h"
 
 /* Output: '\n' becomes CR LF. */
 void mon_putc(void *mon, char c);
 void mon_puts(struct monitor *mon, const char *s);
 void mon_printf(struct monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "usage: NAME ARGS" of cmd, or of the command being executed. */
-void shell_usage(struct monitor *mon, const struct shell_cmd *cmd);
-void mon_usage(struct monitor *mon);
 
 /* Looks a VM up by name, then by id; prints "no such VM 'x'" when neither fits. */
 bool shell_vm_arg(struct monitor *mon, const char *arg, unsigned *vm, struct monitor_vm_info *info);

@@ -159,6 +159,17 @@ const struct shell_cmd *shell_find(const char *name)
 	return NULL;
 }
 
+void shell_usage(struct monitor *mon, const struct shell_cmd *cmd)
+{
+	mon_printf(mon, "usage: %s%s%s\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
+}
+
+void mon_usage(struct monitor *mon)
+{
+	if (mon->running)
+		shell_usage(mon, mon->running);
+}
+
 static void cmd_help(struct monitor *mon, int argc, char **argv)
 {
 	if (argc == 2) {

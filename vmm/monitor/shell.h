@@ -3,7 +3,7 @@
 #ifndef VMM_MONITOR_SHELL_H
 #define VMM_MONITOR_SHELL_H
 
-#include "vmm/monitor/monitor.h"
+#include "vmm/monitor/types.h"
 #include "vmm/monitor/print.h"
 
 #define SHELL_MAX_ARGS 8 /* words in one command line, the command included */
@@ -18,6 +18,9 @@ struct shell_cmd {
 
 void shell_execute(struct monitor *mon, const char *line);
 const struct shell_cmd *shell_find(const char *name);
+/* "usage: NAME ARGS" of cmd, or of the command being executed. */
+void shell_usage(struct monitor *mon, const struct shell_cmd *cmd);
+void mon_usage(struct monitor *mon);
 /* Command handlers: cmd_vm.c (VMs as a whole), cmd_debug.c (their insides). */
 void cmd_list(struct monitor *mon, int argc, char **argv);
 void cmd_info(struct monitor *mon, int argc, char **argv);

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "vmm/monitor/monitor.h"
+#include "vmm/monitor/types.h"
 
 void monitor_attach(struct monitor *mon, unsigned vm);
 void monitor_detach(struct monitor *mon);

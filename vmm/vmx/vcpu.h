@@ -65,6 +65,9 @@ void vcpu_set_rip(uint64_t rip);
 void vcpu_skip_instruction(struct vcpu *v, unsigned len);
 uint64_t vcpu_rflags(void);
 uint64_t vcpu_rsp(void);
+void vcpu_set_rsp(uint64_t rsp);
+/* The task register's base and limit (the guest's TSS). */
+void vcpu_tr(uint64_t *base, uint32_t *limit);
 uint64_t vcpu_cr0(void); /* as the guest sees it (read shadow merged) */
 uint64_t vcpu_cr3(void);
 uint64_t vcpu_cr4(void);
@@ -76,10 +79,9 @@ unsigned vcpu_code_bits(void);
 uint32_t vcpu_interruptibility(void);
 void vcpu_set_interruptibility(uint32_t v);
 
-/* Event injection at the next VM entry (SDM 3C 27.6). */
+/* Event injection at the next VM entry (SDM 3C 27.6): only vmm/inject.c
+ * calls it, after vmm/event.c has fitted the event to the guest's mode. */
 void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error, unsigned insn_len);
-void vcpu_inject_gp(void);
-void vcpu_inject_ud(void);
 bool vcpu_event_pending(void);
 void vcpu_set_interrupt_window(struct vcpu *v, bool on);
 

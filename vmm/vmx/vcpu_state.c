@@ -136,6 +136,13 @@ uint64_t vcpu_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
 void vcpu_set_rip(uint64_t rip) { vmcs_write(VMCS_GUEST_RIP, rip); }
 uint64_t vcpu_rflags(void) { return vmcs_read(VMCS_GUEST_RFLAGS); }
 uint64_t vcpu_rsp(void) { return vmcs_read(VMCS_GUEST_RSP); }
+void vcpu_set_rsp(uint64_t rsp) { vmcs_write(VMCS_GUEST_RSP, rsp); }
+
+void vcpu_tr(uint64_t *base, uint32_t *limit)
+{
+	*base = vmcs_read(VMCS_GUEST_TR_BASE);
+	*limit = (uint32_t)vmcs_read(VMCS_GUEST_TR_LIMIT);
+}
 uint64_t vcpu_cr3(void) { return vmcs_read(VMCS_GUEST_CR3); }
 uint64_t vcpu_efer(void) { return vmcs_read(VMCS_GUEST_IA32_EFER); }
 uint32_t vcpu_interruptibility(void) { return (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE); }
@@ -189,8 +196,6 @@ void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error,
 	vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, info);
 }
 
-void vcpu_inject_gp(void) { vcpu_inject(INTR_TYPE_HARDWARE_EXCEPTION, 13, true, 0, 0); }
-void vcpu_inject_ud(void) { vcpu_inject(INTR_TYPE_HARDWARE_EXCEPTION, 6, false, 0, 0); }
 bool vcpu_event_pending(void) { return vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID; }
 
 void vcpu_set_interrupt_window(struct vcpu *v, bool on)
