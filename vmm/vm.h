@@ -64,6 +64,9 @@ struct vm {
 	const char *reset_reason; /* with EXIT_RESET: how the guest asked */
 
 	uint64_t slice_end;      /* TSC deadline of the current time slice */
+	uint64_t slice_debt;     /* boosted time still to take off its next slices */
+	bool intr_seen;          /* its pending interrupt was already seen off the CPU */
+	bool blocked_since_slice; /* it blocked at the end of its last slice (HLT) */
 	uint64_t dev_deadline;   /* devices need no advance before this; 0 = now */
 	bool intr;               /* the PIC's INTR output when devices last changed */
 	uint64_t cpu_ticks;      /* TSC ticks this VM held the CPU */
@@ -71,8 +74,6 @@ struct vm {
 	uint64_t exits_total;
 	struct port_stat ports[VM_PORT_STATS];
 	uint64_t ports_other; /* unemulated accesses beyond the table */
-	char line[160];       /* console line being assembled (no monitor) */
-	unsigned line_len;
 };
 
 static inline bool vm_ended(const struct vm *vm)

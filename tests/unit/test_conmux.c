@@ -89,16 +89,54 @@ static void test_prompt_redrawn_around_lines(void **state)
 	assert_true(cm.prompt_visible);
 }
 
-static void test_partial_line_flushed_by_other_guest(void **state)
+static void host(const char *s)
+{
+	while (*s)
+		conmux_host_output(&cm, *s++);
+}
+
+/* Two guests writing byte by byte at once, as they do under round robin. */
+static void test_interleaved_guests_whole_lines(void **state)
 {
 	(void)state;
-	guest(0, "abc");
-	assert_string_equal(out, "");
+	const char *a = "HGM isolated A\n", *b = "HGM isolated B, longer\n";
+	while (*a || *b) {
+		if (*a)
+			conmux_guest_output(&cm, 0, (uint8_t)*a++);
+		if (*b)
+			conmux_guest_output(&cm, 1, (uint8_t)*b++);
+	}
+	assert_string_equal(out, "[alpha] HGM isolated A\r\n[beta] HGM isolated B, longer\r\n");
+}
+
+static void test_other_guest_does_not_cut_line(void **state)
+{
+	(void)state;
+	guest(0, "round 4/4: 78498 primes below 1000000");
 	guest(1, "x\n");
-	assert_string_equal(out, "[alpha] abc\r\n[beta] x\r\n");
+	assert_string_equal(out, "[beta] x\r\n");
 	clear_out();
-	guest(0, "def\n"); /* the rest of alpha's line comes on a line of its own */
-	assert_string_equal(out, "[alpha] def\r\n");
+	guest(0, " ok\n");
+	assert_string_equal(out, "[alpha] round 4/4: 78498 primes below 1000000 ok\r\n");
+}
+
+static void test_host_does_not_cut_guest_line(void **state)
+{
+	(void)state;
+	conmux_show_prompt(&cm);
+	clear_out();
+	guest(1, "half of ");
+	host("warning: x\n");
+	assert_string_equal(out, "\r\x1b[Kwarning: x\r\nP> ");
+	clear_out();
+	guest(1, "a line\n");
+	assert_string_equal(out, "\r\x1b[K[beta] half of a line\r\nP> ");
+	/* ... and a guest does not cut a host line either. */
+	clear_out();
+	host("kestrel: ");
+	guest(0, "hi\n");
+	host("done\n");
+	assert_string_equal(out, "\r\x1b[K[alpha] hi\r\nP> \r\x1b[Kkestrel: done\r\nP> ");
 }
 
 static void test_partial_line_flushed_by_time(void **state)
@@ -106,10 +144,45 @@ static void test_partial_line_flushed_by_time(void **state)
 	(void)state;
 	conmux_tick(&cm, 1000000000ull);
 	guest(0, "login: ");
-	conmux_tick(&cm, 1100000000ull);
+	conmux_tick(&cm, 1000000000ull + CONMUX_FLUSH_NS - 1);
 	assert_string_equal(out, "");
 	conmux_tick(&cm, 1000000000ull + CONMUX_FLUSH_NS);
 	assert_string_equal(out, "[alpha] login: \r\n");
+	/* What the guest writes next is a line of its own; the newline that ends
+	 * the prompt's line has nothing more to show. */
+	clear_out();
+	guest(0, "root\r\n");
+	assert_string_equal(out, "[alpha] root\r\n");
+	clear_out();
+	guest(0, "$ ");
+	conmux_tick(&cm, 2000000000ull);
+	guest(0, "\n\n");
+	assert_string_equal(out, "[alpha] $ \r\n[alpha] \r\n");
+}
+
+/* 250 ms of silence per guest, counted from its last byte. */
+static void test_flush_time_per_guest_from_last_byte(void **state)
+{
+	(void)state;
+	const uint64_t ms = 1000000;
+	conmux_tick(&cm, 0);
+	guest(0, "slow");
+	conmux_tick(&cm, 100 * ms);
+	guest(1, "prompt> ");
+	conmux_tick(&cm, 200 * ms);
+	guest(0, "ly");
+	conmux_tick(&cm, 349 * ms);
+	assert_string_equal(out, "");
+	conmux_tick(&cm, 350 * ms);
+	assert_string_equal(out, "[beta] prompt> \r\n");
+	clear_out();
+	conmux_tick(&cm, 449 * ms);
+	assert_string_equal(out, "");
+	conmux_tick(&cm, 450 * ms);
+	assert_string_equal(out, "[alpha] slowly\r\n");
+	clear_out();
+	conmux_tick(&cm, 5000 * ms);
+	assert_string_equal(out, "");
 }
 
 static void test_partial_line_flushed_when_full(void **state)
@@ -123,6 +196,59 @@ static void test_partial_line_flushed_when_full(void **state)
 	clear_out();
 	guest(0, "\n");
 	assert_string_equal(out, "[alpha] efghi\r\n");
+}
+
+static void test_full_buffer_splits_with_prefix(void **state)
+{
+	(void)state;
+	char line[2 * CONMUX_LINE_MAX + 11];
+	for (int i = 0; i < 2 * CONMUX_LINE_MAX + 10; i++)
+		line[i] = (char)('0' + i % 10);
+	line[2 * CONMUX_LINE_MAX + 10] = '\0';
+	guest(1, "first\n");
+	guest(0, line);
+	guest(1, "second\n");
+	guest(0, "\n");
+	char want[sizeof(out)];
+	snprintf(want, sizeof(want), "[beta] first\r\n[alpha] %.*s\r\n[alpha] %.*s\r\n[beta] second\r\n[alpha] %s\r\n",
+		 CONMUX_LINE_MAX, line, CONMUX_LINE_MAX, line + CONMUX_LINE_MAX, line + 2 * CONMUX_LINE_MAX);
+	assert_string_equal(out, want);
+	/* A line of exactly CONMUX_LINE_MAX bytes: its newline adds no empty line. */
+	clear_out();
+	line[CONMUX_LINE_MAX] = '\0';
+	guest(0, line);
+	guest(0, "\n");
+	snprintf(want, sizeof(want), "[alpha] %s\r\n", line);
+	assert_string_equal(out, want);
+}
+
+static void test_stop_line_flushes_own_partial_first(void **state)
+{
+	(void)state;
+	guest(0, "alpha was saying");
+	guest(1, "beta was saying");
+	conmux_line(&cm, 1, "*** stopped: triple fault");
+	assert_string_equal(out, "[beta] beta was saying\r\n[beta] *** stopped: triple fault\r\n");
+	clear_out();
+	guest(1, "\n"); /* after a reset: a line of its own, not the end of the old one */
+	assert_string_equal(out, "[beta] \r\n");
+	clear_out();
+	guest(0, "\n");
+	assert_string_equal(out, "[alpha] alpha was saying\r\n");
+}
+
+static void test_flush_shows_every_partial(void **state)
+{
+	(void)state;
+	guest(1, "b");
+	guest(0, "a");
+	host("h");
+	conmux_flush(&cm);
+	assert_string_equal(out, "[alpha] a\r\n[beta] b\r\nh\r\n");
+	assert_int_equal(cm.waiting, 0);
+	clear_out();
+	conmux_tick(&cm, 10 * CONMUX_FLUSH_NS);
+	assert_string_equal(out, "");
 }
 
 static void test_control_bytes_filtered(void **state)
@@ -280,9 +406,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_prefixed_lines, setup),
 		cmocka_unit_test_setup(test_prompt_redrawn_around_lines, setup),
-		cmocka_unit_test_setup(test_partial_line_flushed_by_other_guest, setup),
+		cmocka_unit_test_setup(test_interleaved_guests_whole_lines, setup),
+		cmocka_unit_test_setup(test_other_guest_does_not_cut_line, setup),
+		cmocka_unit_test_setup(test_host_does_not_cut_guest_line, setup),
 		cmocka_unit_test_setup(test_partial_line_flushed_by_time, setup),
+		cmocka_unit_test_setup(test_flush_time_per_guest_from_last_byte, setup),
 		cmocka_unit_test_setup(test_partial_line_flushed_when_full, setup),
+		cmocka_unit_test_setup(test_full_buffer_splits_with_prefix, setup),
+		cmocka_unit_test_setup(test_stop_line_flushes_own_partial_first, setup),
+		cmocka_unit_test_setup(test_flush_shows_every_partial, setup),
 		cmocka_unit_test_setup(test_control_bytes_filtered, setup),
 		cmocka_unit_test_setup(test_host_lines, setup),
 		cmocka_unit_test_setup(test_ring_overflow, setup),

@@ -1,6 +1,7 @@
 /* Guest-console multiplexing: per-guest rings, the prefixed line view around
  * the prompt, one raw attached guest, and the bounded keystroke queue.
- * docs/monitor.md ("Guest output") describes the rules implemented here. */
+ * docs/monitor.md ("Partial lines") describes the line rules implemented here;
+ * vmm/guest_console.c uses them for the plain console too. */
 #include "vmm/monitor/conmux.h"
 #include "kernel/fmt.h"
 #include "kernel/string.h"
@@ -48,35 +49,44 @@ void conmux_show_prompt(struct conmux *cm)
 	cm->prompt_visible = true;
 }
 
-void conmux_flush(struct conmux *cm)
+/* Shows owner's partial line as a line of its own. over: the owner's line
+ * has ended (newline, stop line); else it may go on, as a new "[NAME] " line. */
+static void show_partial(struct conmux *cm, unsigned owner, bool over)
 {
-	if (cm->pend_len == 0)
-		return;
-	unsigned n = cm->pend_len;
-	cm->pend_len = 0;
-	emit_line(cm, cm->pend_owner, cm->pend, n);
+	struct conmux_partial *p = &cm->part[owner];
+	unsigned n = p->len;
+	p->len = 0;
+	p->shown = !over;
+	cm->waiting &= ~(1u << owner);
+	emit_line(cm, owner, p->buf, n);
 }
 
-/* One byte for the line view from owner. */
+void conmux_flush(struct conmux *cm)
+{
+	while (cm->waiting)
+		show_partial(cm, (unsigned)__builtin_ctz(cm->waiting), false);
+}
+
+/* One byte for the line view from owner. Other owners' lines wait untouched:
+ * a line is shown when it ends, fills its buffer or goes stale (conmux_tick). */
 static void line_byte(struct conmux *cm, unsigned owner, uint8_t c)
 {
-	if (cm->pend_len != 0 && cm->pend_owner != owner)
-		conmux_flush(cm); /* another talker: its line is done as far as we show */
+	struct conmux_partial *p = &cm->part[owner];
+	p->last = cm->now;
 	if (c == '\n') {
-		unsigned n = cm->pend_len;
-		cm->pend_len = 0;
-		emit_line(cm, owner, cm->pend, n);
+		if (p->len == 0 && p->shown)
+			p->shown = false; /* all of the line is on the screen already */
+		else
+			show_partial(cm, owner, true);
 		return;
 	}
 	if (!shown_in_lines(c))
 		return;
-	if (cm->pend_len == 0) {
-		cm->pend_owner = owner;
-		cm->pend_since = cm->now;
-	}
-	cm->pend[cm->pend_len++] = (char)c;
-	if (cm->pend_len == CONMUX_LINE_MAX)
-		conmux_flush(cm);
+	cm->waiting |= 1u << owner;
+	p->buf[p->len++] = (char)c;
+	p->shown = false;
+	if (p->len == CONMUX_LINE_MAX)
+		show_partial(cm, owner, false);
 }
 
 void conmux_guest_output(struct conmux *cm, unsigned vm, uint8_t c)
@@ -108,12 +118,13 @@ void conmux_host_output(struct conmux *cm, char c)
 
 void conmux_line(struct conmux *cm, unsigned owner, const char *text)
 {
-	if (cm->view == CONMUX_SHELL) {
-		conmux_flush(cm);
-		emit_line(cm, owner, text, strlen(text));
-		return;
+	if (owner <= CONMUX_HOST) {
+		if (cm->part[owner].len)
+			show_partial(cm, owner, true); /* what it said before comes first */
+		cm->part[owner].shown = false;     /* this line ends whatever it was writing */
 	}
-	cm_puts(cm, "\r\n");
+	if (cm->view != CONMUX_SHELL)
+		cm_puts(cm, "\r\n");
 	emit_line(cm, owner, text, strlen(text));
 }
 
@@ -175,15 +186,21 @@ void conmux_drop_input(struct conmux *cm, unsigned vm)
 void conmux_tick(struct conmux *cm, uint64_t now_ns)
 {
 	cm->now = now_ns;
-	if (cm->pend_len && now_ns - cm->pend_since >= CONMUX_FLUSH_NS)
-		conmux_flush(cm);
+	for (uint32_t w = cm->waiting; w; w &= w - 1) {
+		unsigned owner = (unsigned)__builtin_ctz(w);
+		if (now_ns >= cm->part[owner].last + CONMUX_FLUSH_NS)
+			show_partial(cm, owner, false); /* a prompt, or a line still being written */
+	}
 	rxq_drain(cm);
 }
 
 void conmux_attach(struct conmux *cm, unsigned vm)
 {
-	if (cm->pend_len && cm->pend_owner == vm)
-		cm->pend_len = 0; /* conmux_replay_tail shows it raw */
+	if (vm < CONMUX_MAX_GUESTS) {
+		cm->part[vm].len = 0; /* conmux_replay_tail shows it raw */
+		cm->part[vm].shown = false;
+		cm->waiting &= ~(1u << vm);
+	}
 	conmux_flush(cm);
 	cm->prompt_visible = false;
 	cm->view = CONMUX_ATTACHED;

@@ -1,6 +1,8 @@
 /* Guest-console multiplexing for the monitor: per-guest output rings, the
  * "[NAME] " line view that keeps the operator's prompt intact, one attached
- * guest that gets the terminal raw, and the bounded queue of keystrokes for it. */
+ * guest that gets the terminal raw, and the bounded queue of keystrokes for it.
+ * Without the monitor (nomonitor) the same line view, never given a prompt,
+ * is the plain console (vmm/guest_console.c). */
 #ifndef VMM_MONITOR_CONMUX_H
 #define VMM_MONITOR_CONMUX_H
 
@@ -12,8 +14,9 @@
 #define CONMUX_RING_SIZE  4096 /* bytes of output kept per guest, oldest dropped first */
 #define CONMUX_LINE_MAX   160  /* a partial line is shown once it is this long */
 #define CONMUX_RXQ_SIZE   256  /* keystrokes waiting for a full guest receive FIFO */
-#define CONMUX_FLUSH_NS   250000000ull /* a partial line is shown after 250 ms */
+#define CONMUX_FLUSH_NS   250000000ull /* a partial line is shown after 250 ms of silence */
 #define CONMUX_HOST       CONMUX_MAX_GUESTS /* line owner for host messages */
+_Static_assert(CONMUX_HOST < 32, "struct conmux keeps one waiting bit per line owner");
 
 struct conmux_io {
 	void (*put)(void *ctx, char c);             /* to the terminal, unchanged */
@@ -27,6 +30,14 @@ struct conmux_ring {
 	uint8_t buf[CONMUX_RING_SIZE];
 	uint64_t total;  /* bytes ever written; buf holds the last min(total, size) */
 	uint64_t unseen; /* bytes written while the operator could not see them */
+};
+
+/* The line one owner (a VM id or CONMUX_HOST) is writing, not yet shown. */
+struct conmux_partial {
+	char buf[CONMUX_LINE_MAX];
+	unsigned len;
+	uint64_t last; /* conmux time of the owner's last byte */
+	bool shown;    /* a flush already printed this line's start: a lone '\n' only ends it */
 };
 
 enum conmux_view {
@@ -43,11 +54,11 @@ struct conmux {
 	unsigned attached;
 	bool prompt_visible; /* the prompt line is on the screen (erase before printing) */
 	uint64_t now;
-	/* At most one partial line waits: another talker flushes it first. */
-	char pend[CONMUX_LINE_MAX];
-	unsigned pend_len;
-	unsigned pend_owner;
-	uint64_t pend_since;
+	/* Each talker's line waits in its own buffer, so that lines from guests
+	 * printing at once come out whole; waiting has bit OWNER set while
+	 * part[OWNER].len > 0. */
+	struct conmux_partial part[CONMUX_HOST + 1];
+	uint32_t waiting;
 	/* Keystrokes for rxq_vm that its receive FIFO did not take yet. */
 	uint8_t rxq[CONMUX_RXQ_SIZE];
 	unsigned rxq_head, rxq_len, rxq_vm;
@@ -57,11 +68,14 @@ struct conmux {
 void conmux_init(struct conmux *cm, const struct conmux_io *io);
 void conmux_guest_output(struct conmux *cm, unsigned vm, uint8_t byte);
 void conmux_host_output(struct conmux *cm, char c);
-/* A whole line from owner (a VM id or CONMUX_HOST), e.g. "*** stopped: ...". */
+/* A whole line from owner (a VM id or CONMUX_HOST), e.g. "*** stopped: ...";
+ * owner's own partial line is shown first. */
 void conmux_line(struct conmux *cm, unsigned owner, const char *text);
-/* Shows a waiting partial line now. */
+/* Shows every waiting partial line now. */
 void conmux_flush(struct conmux *cm);
 void conmux_show_prompt(struct conmux *cm);
+/* The clock (ns, monotonic): shows partial lines whose owner has been silent
+ * for CONMUX_FLUSH_NS and retries queued keystrokes. Call at least every 10 ms. */
 void conmux_tick(struct conmux *cm, uint64_t now_ns);
 
 void conmux_attach(struct conmux *cm, unsigned vm);
