@@ -7,6 +7,7 @@
 #include "kernel/power.h"
 #include "kernel/serial.h"
 #include "kernel/tsc.h"
+#include "vmm/inject.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmm.h"
 
@@ -23,8 +24,11 @@ static void sched_poll_host(struct vmm *vmm)
 			monitor_input(&vmm->mon, b);
 		vmm->wake_deadline = 0; /* a guest may have input now: look */
 	}
+	uint64_t now_ns = tsc_to_ns(rdtsc() - vmm->start_tsc);
 	if (vmm->monitor_on)
-		monitor_tick(&vmm->mon, tsc_to_ns(rdtsc() - vmm->start_tsc));
+		monitor_tick(&vmm->mon, now_ns);
+	else
+		conmux_tick(&vmm->mon.cm, now_ns); /* the plain line view (guest_console.c) */
 	serial_tx_poll();
 }
 
@@ -34,18 +38,19 @@ static void sched_poll_host(struct vmm *vmm)
 static void sched_inject(struct vm *vm)
 {
 	if (!vm->intr || vcpu_event_pending()) {
-		vcpu_set_interrupt_window(&vm->vcpu, false);
+		/* With an event queued, ask for the exit once it has been delivered
+		 * and the guest accepts interrupts again. */
+		vcpu_set_interrupt_window(&vm->vcpu, vm->intr);
 		return;
 	}
-	bool open = (vcpu_rflags() & RFLAGS_IF) &&
-		    !(vcpu_interruptibility() & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-	if (!open) {
+	if (!event_extint_open(vcpu_rflags() & RFLAGS_IF, vcpu_interruptibility())) {
 		vcpu_set_interrupt_window(&vm->vcpu, true);
 		return;
 	}
 	uint8_t vector = isa_intack(&vm->isa);
 	vm->dev_deadline = 0; /* the acknowledge may release a backlogged tick */
-	vcpu_inject(INTR_TYPE_EXTERNAL_INTERRUPT, vector, false, 0, 0);
+	struct event ev = {.type = EVENT_EXTINT, .vector = vector};
+	vm_inject(vm, &ev, EVENT_RAISED); /* the window is open: it cannot be refused */
 	vcpu_set_interrupt_window(&vm->vcpu, false);
 }
 
@@ -71,54 +76,79 @@ static bool sched_entry_failed(struct vm *vm, int rc)
 	return true;
 }
 
-/* Blocked VMs whose interrupt is now pending become runnable. Returns the
- * first one woken, and leaves the earliest deadline still ahead in
- * vmm->wake_deadline. */
-static struct vm *sched_wake_blocked(struct vmm *vmm, uint64_t now)
+/* The devices of every VM but cur, advanced to now (they are off the CPU):
+ * a blocked VM whose interrupt is pending becomes runnable. Returns the
+ * first VM whose pending interrupt has not had its boost yet (it is due:
+ * wake_deadline is then now), else leaves the earliest deadline ahead in
+ * wake_deadline. */
+static struct vm *sched_find_due(struct vmm *vmm, uint64_t now, const struct vm *cur)
 {
-	struct vm *woken = 0;
+	struct vm *due = 0;
 	vmm->wake_deadline = UINT64_MAX;
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
-		if (vm->state != VM_BLOCKED)
+		if (vm == cur || (vm->state != VM_BLOCKED && vm->state != VM_RUNNING))
 			continue;
 		isa_advance(&vm->isa, now);
 		vm->dev_deadline = 0;
-		if (isa_intr(&vm->isa)) {
-			vm->state = VM_RUNNING;
-			woken = woken ? woken : vm;
-		} else {
+		if (!isa_intr(&vm->isa)) {
+			vm->intr_seen = false;
 			vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
+			continue;
+		}
+		vm->state = VM_RUNNING;
+		if (!vm->intr_seen && !due) {
+			due = vm;
+			vmm->wake_deadline = now;
 		}
 	}
-	return woken;
+	return due;
 }
 
-static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted);
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, bool boosted);
 
 /*
- * Wake-up preemption: a blocked VM whose interrupt has just become due runs
- * at once, for one slice of its own, so that its timer ticks and input
- * arrive on time instead of a whole round later; then the interrupted VM
- * continues, its slice extended by the time it lost. Boosted slices are not
- * boosted again.
+ * Wake-up preemption: a VM whose interrupt has just become due (a blocked
+ * one, or one waiting for its turn while others spin) runs at once, so that
+ * its timer ticks and input arrive on time instead of a whole round later.
+ * A blocked VM runs until it blocks again or for one quantum; a runnable one
+ * until its handler is done (sched_boost_over) or for at most 1 ms. The time
+ * is charged to it: its next slice is that much shorter. The interrupted VM
+ * continues afterwards, its slice extended by the time it lost. Boosted
+ * slices are not boosted again.
  */
 static void sched_boost(struct vmm *vmm, struct vm *cur)
 {
 	uint64_t t0 = rdtsc();
-	struct vm *woken = sched_wake_blocked(vmm, t0);
-	if (!woken)
+	struct vm *due = sched_find_due(vmm, t0, cur);
+	if (!due)
 		return;
-	sched_run_slice(vmm, woken, true);
-	sched_wake_blocked(vmm, rdtsc()); /* the woken VM may have blocked again */
-	cur->slice_end += rdtsc() - t0;
+	due->intr_seen = true; /* one boost per pending interrupt */
+	bool woken = due->blocked_since_slice;
+	sched_run_slice(vmm, due, woken ? vmm->quantum_ticks : vmm->poll_ticks, true);
+	uint64_t spent = rdtsc() - t0;
+	due->slice_debt = min_u64(due->slice_debt + spent, vmm->quantum_ticks);
+	sched_find_due(vmm, rdtsc(), cur); /* the boosted VM may have blocked again */
+	cur->slice_end += spent;
+}
+
+/* A runnable VM's boost ends once it has taken its interrupt: nothing
+ * pending, nothing in service (its handler sent the EOI). */
+static bool sched_boost_over(const struct vm *vm)
+{
+	return !vm->intr && !vm->isa.pic.master.isr && !vm->isa.pic.slave.isr;
 }
 
 /* Run one VM until its slice ends, it blocks, yields or ends. The time from
- * each entry to the end of its exit's handling is that VM's CPU time. */
-static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
+ * each entry to the end of its exit's handling is that VM's CPU time; while
+ * it runs, its PIT edges coalesce as on a PC (vmm/dev/isa.c). */
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, bool boosted)
 {
-	vm->slice_end = rdtsc() + vmm->quantum_ticks;
+	uint64_t start = rdtsc();
+	vm->slice_end = start + length;
+	vm->blocked_since_slice = false;
+	isa_set_on_cpu(&vm->isa, start, true);
+	vm->dev_deadline = 0;
 	for (;;) {
 		/* The monitor may have looked at another VM's VMCS meanwhile. */
 		vcpu_load(&vm->vcpu);
@@ -127,6 +157,8 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
 			isa_advance(&vm->isa, now);
 			vm->dev_deadline = isa_next_deadline(&vm->isa, now);
 			vm->intr = isa_intr(&vm->isa);
+			if (!vm->intr)
+				vm->intr_seen = false;
 		}
 		sched_inject(vm);
 		uint64_t deadline = min_u64(vm->slice_end, now + vmm->poll_ticks);
@@ -141,9 +173,23 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, bool boosted)
 		sched_poll_host(vmm);
 		if (act != EXIT_RESUME || vm->state != VM_RUNNING || rdtsc() >= vm->slice_end)
 			break;
+		if (boosted && length < vmm->quantum_ticks && sched_boost_over(vm))
+			break;
 		if (!boosted && rdtsc() >= vmm->wake_deadline)
 			sched_boost(vmm, vm);
 	}
+	if (vm->state == VM_BLOCKED)
+		vm->blocked_since_slice = true;
+	isa_set_on_cpu(&vm->isa, rdtsc(), false);
+}
+
+/* A regular slice: one quantum less what the VM's boosts took since its last
+ * one, but never under a tenth of a quantum. */
+static uint64_t sched_slice_length(struct vmm *vmm, struct vm *vm)
+{
+	uint64_t q = vmm->quantum_ticks, debt = min_u64(vm->slice_debt, q - q / 10);
+	vm->slice_debt -= debt;
+	return q - debt;
 }
 
 static struct vm *sched_pick(struct vmm *vmm)
@@ -182,10 +228,10 @@ void vmm_run(struct vmm *vmm)
 				break;
 		}
 		sched_poll_host(vmm);
-		sched_wake_blocked(vmm, now);
+		sched_find_due(vmm, now, 0);
 		struct vm *vm = sched_pick(vmm);
 		if (vm) {
-			sched_run_slice(vmm, vm, false);
+			sched_run_slice(vmm, vm, sched_slice_length(vmm, vm), false);
 			continue;
 		}
 		/* Idle: wait for the earliest device deadline or host input. */
@@ -193,6 +239,7 @@ void vmm_run(struct vmm *vmm)
 		while (rdtsc() < until)
 			cpu_pause();
 	}
+	conmux_flush(&vmm->mon.cm); /* partial lines of the last 250 ms */
 	console_set_sink(0, 0); /* the summary goes out plain, no prompt between lines */
 	vmm_print_summary(vmm);
 	power_off(0);

@@ -51,9 +51,12 @@ def test_busy_guests_get_equal_shares():
     mean = sum(shares) / len(shares)
     if mean < 20:
         run.fail(f"busy guests got only {shares}% of the CPU")
+    # The timeout ends the last round part-way: a guest may be one 10 ms slice
+    # short of the others (0.33% of 3 s), whatever the scheduler does.
+    slack = mean * 0.01 + 100 * 10 / 3000
     for n, s in zip(names, shares):
-        if abs(s - mean) > mean * 0.01:
-            run.fail(f"{n} got {s}% of the CPU, others {shares}: not within 1% of {mean:.2f}%")
+        if abs(s - mean) > slack:
+            run.fail(f"{n} got {s}% of the CPU, others {shares}: not within 1% and one slice of {mean:.2f}%")
 
 
 def test_each_guest_has_its_own_memory():

@@ -1,6 +1,7 @@
 /* PC/AT ISA board: routes ports and IRQ lines between the 8259A pair, the
- * 8254 and the 16550A UARTs, and delivers missed PIT ticks late instead of
- * coalescing them (see docs/devices.md, "Missed-tick policy"). */
+ * 8254 and the 16550A UARTs. PIT ticks coalesce as on a PC while the guest
+ * runs; those that fell while another VM held the CPU are delivered late
+ * (docs/devices.md, "Timer ticks"). */
 #include "vmm/dev/isa.h"
 
 static void isa_uart_irq(void *ctx, unsigned line, bool level)
@@ -64,9 +65,12 @@ static uint32_t isa_backlog_cap(const struct isa *isa)
 	return cap ? cap : 1;
 }
 
-/* A new programming of counter 0 makes ticks of the old rate moot. The mask
- * does not: Linux masks IRQ0 inside its handler (mask_and_ack_8259A), and a
- * guest descheduled there must still get its ticks. */
+static bool isa_irq0_masked(const struct isa *isa)
+{
+	return isa->pic.master.imr & (1u << ISA_IRQ_PIT);
+}
+
+/* A new programming of counter 0 makes ticks of the old rate moot. */
 static void isa_drop_stale_backlog(struct isa *isa)
 {
 	if (isa->c0_generation != isa->pit.c0_generation) {
@@ -76,8 +80,13 @@ static void isa_drop_stale_backlog(struct isa *isa)
 	}
 }
 
-/* Missed-tick policy: an OUT0 edge while IRR0 is still set would coalesce on
- * real hardware; we count it and deliver it once the previous one is acked. */
+/* The first edge latches in IRR0 (masked or not, as the 8259A does). On a
+ * PC the others meet IRR0 still set, or the mask, and are lost; so they are
+ * here while the guest runs, because the time the host spends on its exits
+ * is its own time, as a slow CPU's would be. Edges that fell while another
+ * VM held the CPU and IRQ0 was open are owed: the guest never had the
+ * chance to take them. The mask cannot change while the guest is off the
+ * CPU, so masked edges are never owed and an unmask brings none back. */
 static void isa_deliver_ticks(struct isa *isa, uint64_t edges)
 {
 	if (!edges)
@@ -85,6 +94,10 @@ static void isa_deliver_ticks(struct isa *isa, uint64_t edges)
 	if (!isa->irq0_backlog && !isa_irq0_requested(isa)) {
 		isa_pulse_irq0(isa);
 		edges--;
+	}
+	if (isa->on_cpu || isa_irq0_masked(isa)) {
+		isa->irq0_coalesced += edges;
+		return;
 	}
 	uint64_t cap = isa_backlog_cap(isa);
 	uint64_t want = isa->irq0_backlog + edges;
@@ -114,6 +127,12 @@ void isa_advance(struct isa *isa, uint64_t now)
 	if (isa->has_com2)
 		uart_advance(&isa->com2, now);
 	isa_service_backlog(isa);
+}
+
+void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on)
+{
+	isa_advance(isa, now);
+	isa->on_cpu = on;
 }
 
 static bool isa_in(uint16_t port, uint16_t lo, uint16_t hi)
@@ -168,9 +187,21 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Would an OUT0 edge now raise INTR? Not when IRQ0 is masked or already
+ * requested, nor behind an interrupt of equal or higher priority in service
+ * (the EOI that ends it is an exit, and the edge is counted then). */
+static bool isa_edge_would_interrupt(const struct isa *isa)
+{
+	if (isa_irq0_masked(isa) || isa_irq0_requested(isa))
+		return false;
+	struct pic probe = isa->pic;
+	pic_set_irq(&probe, ISA_IRQ_PIT, true);
+	return pic_intr(&probe);
+}
+
 uint64_t isa_next_deadline(const struct isa *isa, uint64_t now)
 {
-	uint64_t d = pit_next_deadline(&isa->pit, now);
+	uint64_t d = isa_edge_would_interrupt(isa) ? pit_next_deadline(&isa->pit, now) : UINT64_MAX;
 	d = min64(d, uart_next_deadline(&isa->com1, now));
 	if (isa->has_com2)
 		d = min64(d, uart_next_deadline(&isa->com2, now));

@@ -1,6 +1,6 @@
 /* The PC ISA "board": an 8259A pair, an 8254, COM1 and optional COM2, wired
  * as on a PC/AT (OUT0 -> IRQ0, COM1 -> IRQ4, COM2 -> IRQ3), plus the
- * missed-tick policy for IRQ0 (docs/devices.md). */
+ * missed-tick policy for IRQ0 (docs/devices.md, "Timer ticks"). */
 #ifndef VMM_DEV_ISA_H
 #define VMM_DEV_ISA_H
 
@@ -20,10 +20,12 @@ struct isa {
 	struct uart com1, com2;
 	bool has_com2;
 	uint64_t tsc_hz;
+	bool on_cpu;              /* the guest holds the CPU: its edges coalesce as on a PC */
 	uint32_t irq0_backlog;    /* OUT0 edges owed to the guest */
 	uint32_t c0_generation;   /* counter 0 programming last seen */
 	uint64_t irq0_late;       /* edges delivered from the backlog */
-	uint64_t irq0_dropped;    /* edges lost to the backlog cap */
+	uint64_t irq0_dropped;    /* owed edges lost to the backlog cap or a reprogramming */
+	uint64_t irq0_coalesced;  /* edges that met IRR0 set or IRQ0 masked, as on a PC */
 	void (*tx)(void *ctx, unsigned com, uint8_t byte);
 	void *tx_ctx;
 };
@@ -37,7 +39,14 @@ bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *va
 /* Whether port belongs to one of the board's devices (isa_io would take it). */
 bool isa_decodes(const struct isa *isa, uint16_t port);
 void isa_advance(struct isa *isa, uint64_t now);
-/* TSC time of the next device event (OUT0 edge, UART timeout), or UINT64_MAX. */
+/* The guest gets or loses the CPU at now. Edges of OUT0 while it is off the
+ * CPU (another VM runs) are owed and delivered late; edges while it runs
+ * coalesce as on a PC. */
+void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
+/* TSC time of the next device event that can raise the PIC's INTR (an OUT0
+ * edge that would, a UART event), or UINT64_MAX. Edges that cannot (IRQ0
+ * masked, already requested, or behind an interrupt in service) need no
+ * exit: the next access or entry accounts for them. */
 uint64_t isa_next_deadline(const struct isa *isa, uint64_t now);
 bool isa_intr(const struct isa *isa);
 uint8_t isa_intack(struct isa *isa);
