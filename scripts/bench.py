@@ -10,7 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
-from kestrel import OUT, bochs_config, build_iso, run_bochs  # noqa: E402
+import bochsrc  # noqa: E402  (beside this script)
+from kestrel import OUT, build_iso, run_bochs  # noqa: E402
 
 BANNER = "Kestrel 0.1.0: an x86-64 microhypervisor"
 
@@ -41,7 +42,9 @@ def boot_times():
     t = time_to_banner(qemu, serial)
     print(f"boot to banner, QEMU TCG (BIOS): {t:.2f} s wall clock")
     serial = os.path.join(OUT, "bench-boot-bochs.serial.txt")
-    rc, cont, _ = bochs_config(iso, "corei7_skylake_x", "bench-boot", f"com1: enabled=1, mode=file, dev={serial}")
+    rc = os.path.join(OUT, "bench-boot.bochsrc")
+    cont = bochsrc.write(rc, bochsrc.config(iso, os.path.join(OUT, "bench-boot.bochs.log"),
+                                            f"com1: enabled=1, mode=file, dev={serial}"))
     t = time_to_banner(["bochs", "-q", "-f", rc, "-rc", cont], serial)
     print(f"boot to banner, Bochs corei7_skylake_x: {t:.2f} s wall clock")
     size = os.path.getsize(os.path.join(os.path.dirname(OUT), "kestrel.elf"))
@@ -54,8 +57,8 @@ def exit_costs():
     iso = build_iso("nomonitor timeout=20000", [("exitbench.elf", "exitbench")], name="bench-exits")
     run = run_bochs(iso, name="bench-exits")
     lines = run.lines("[exitbench] bench: ")
-    if len(lines) != 3:
-        run.fail("exitbench did not report its three measurements")
+    if len(lines) < 3:
+        run.fail("exitbench did not report its measurements")
     for line in lines:
         print(line.split("bench: ", 1)[1])
 

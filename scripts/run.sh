@@ -10,32 +10,22 @@ if grep -qw vmx /proc/cpuinfo && [ -w /dev/kvm ]; then
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04
 fi
 echo "run: no VMX here: Bochs with VMX emulation (corei7_skylake_x); quit with 'poweroff' in the monitor"
+py=${PYTHON:-python3}
 mkdir -p build
-cat >build/run.bochsrc <<RC
-display_library: rfb, options="timeout=0"
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-megs: 256
-cpu: model=corei7_skylake_x, count=1, ips=50000000, reset_on_triple_fault=0
-ata0-slave: type=cdrom, path=$iso, status=inserted
-boot: cdrom
-clock: sync=slowdown, time0=local
-log: build/run.bochs.log
-panic: action=fatal
-error: action=report
-info: action=ignore
-debug: action=ignore
-debugger_log: -
-com1: enabled=1, mode=term, dev=$(tty)
-sound: driver=dummy
-RC
-printf 'c\nquit\n' >build/run.cont.rc
+# Bochs can abort before its first instruction (no sound card, no free rfb
+# port, no BIOS image): boot it for a second first, to say why in plain words.
+"$py" scripts/bochsrc.py check --iso "$iso" || exit 1
+term=$(tty) || { echo "run: the serial console needs a terminal, and stdin is not one"; exit 1; }
+"$py" scripts/bochsrc.py write --iso "$iso" --out build/run.bochsrc --com1-tty "$term" \
+	--log build/run.bochs.log --clock realtime --info ignore
 # Raw mode: keystrokes (Ctrl-C, Ctrl-], arrows) go to Kestrel's monitor.
 old=$(stty -g 2>/dev/null || true)
 restore() { [ -n "$old" ] && stty "$old" 2>/dev/null || stty sane 2>/dev/null || true; }
 trap restore EXIT INT TERM
 stty raw -echo 2>/dev/null || true
-bochs -q -f build/run.bochsrc -rc build/run.cont.rc </dev/null >build/run.bochs.out 2>&1 || true
+bochs -q -f build/run.bochsrc -rc build/cont.rc </dev/null >build/run.bochs.out 2>&1 || true
 restore
 echo
+# Its output goes to a file so it does not garble the console: repeat an abort here.
+"$py" scripts/bochsrc.py explain build/run.bochs.out build/run.bochs.log --config build/run.bochsrc || true
 echo "run: Bochs has exited (its log: build/run.bochs.log)"

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -20,27 +21,10 @@ GUESTS = os.path.join(BUILD, "guests")
 OUT = os.path.join(BUILD, "system")
 OVMF = "/usr/share/ovmf/OVMF.fd"
 
-# The deterministic Bochs set-up of ../shared/notes/bochs-vmx.md.
-BOCHSRC = """\
-display_library: rfb, options="timeout=0"
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-megs: {megs}
-cpu: model={model}, count=1, ips={ips}, reset_on_triple_fault=0
-ata0-slave: type=cdrom, path={iso}, status=inserted
-boot: cdrom
-clock: sync=none, time0=946684800
-log: {log}
-panic: action=fatal
-error: action=report
-info: action=report
-debug: action=ignore
-debugger_log: -
-{com1}
-port_e9_hack: enabled=1
-sound: driver=dummy
-"""
-IPS = 50_000_000
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import bochsrc  # noqa: E402  (every Bochs configuration comes from scripts/bochsrc.py)
+
+IPS = bochsrc.IPS
 
 
 class Run:
@@ -151,13 +135,10 @@ def run_qemu(iso, uefi=False, timeout=60, name="qemu"):
 
 
 def bochs_config(iso, model, name, com1, megs=256):
+    """Write build/system/NAME.bochsrc (deterministic, headless); returns (rc, cont, log)."""
     log = os.path.join(OUT, f"{name}.bochs.log")
     rc = os.path.join(OUT, f"{name}.bochsrc")
-    with open(rc, "w") as fh:
-        fh.write(BOCHSRC.format(megs=megs, model=model, ips=IPS, iso=iso, log=log, com1=com1))
-    cont = os.path.join(OUT, "cont.rc")
-    with open(cont, "w") as fh:
-        fh.write("c\nquit\n")
+    cont = bochsrc.write(rc, bochsrc.config(iso, log, com1, model=model, megs=megs))
     return rc, cont, log
 
 
@@ -169,21 +150,25 @@ def read_log(path):
         return ""
 
 
-def run_bochs(iso, model="corei7_skylake_x", timeout=300, name="bochs", megs=256):
+def run_bochs(iso, model="corei7_skylake_x", timeout=300, name="bochs", megs=256, env=None):
     serial = os.path.join(OUT, f"{name}.serial.txt")
     if os.path.exists(serial):
         os.unlink(serial)
     rc, cont, log = bochs_config(iso, model, name, f"com1: enabled=1, mode=file, dev={serial}", megs)
     t0 = time.monotonic()
+    output = ""
     try:
         r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout, cwd=OUT)
-        status = r.returncode
+                           capture_output=True, text=True, timeout=timeout, cwd=OUT, env=env)
+        status, output = r.returncode, r.stdout + r.stderr
     except subprocess.TimeoutExpired:
         status = None
     elapsed = time.monotonic() - t0
     text = read_log(serial).replace("\r", "")
-    return Run(name, text, read_log(log), status, elapsed)
+    log_text = read_log(log)
+    # An abort (e.g. the sound-card one) is on Bochs's stderr, not in its log.
+    said = bochsrc.explain(output, log_text, read_log(rc))
+    return Run(name, text, log_text + (f"\n{said}\n" if said else ""), status, elapsed)
 
 
 class BochsSession:
