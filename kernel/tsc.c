@@ -64,3 +64,4 @@ uint64_t tsc_hz(void) { return calibrated_hz; }
 uint64_t tsc_to_ms(uint64_t ticks) { return mul_div_u64(ticks, 1000, calibrated_hz); }
 uint64_t tsc_to_ns(uint64_t ticks) { return mul_div_u64(ticks, 1000000000, calibrated_hz); }
 uint64_t tsc_from_ms(uint64_t ms) { return mul_div_u64(ms, calibrated_hz, 1000); }
+uint64_t tsc_from_us(uint64_t us) { return mul_div_u64(us, calibrated_hz, 1000000); }

@@ -20,6 +20,7 @@ struct tsc_calibration tsc_calibrate(void);
 uint64_t tsc_hz(void);
 uint64_t tsc_to_ms(uint64_t ticks);
 uint64_t tsc_from_ms(uint64_t ms);
+uint64_t tsc_from_us(uint64_t us);
 uint64_t tsc_to_ns(uint64_t ticks);
 
 #endif

@@ -35,7 +35,7 @@ static void sched_poll_host(struct vmm *vmm)
 /* Deliver the highest-priority pending interrupt if the guest can take it
  * now (RFLAGS.IF, no STI/MOV SS shadow, no event already queued: SDM 3C
  * 26.3.2.5, 27.6), or ask for an exit when it can (interrupt window). */
-static void sched_inject(struct vm *vm)
+static void sched_inject(struct vm *vm, uint64_t now)
 {
 	if (!vm->intr || vcpu_event_pending()) {
 		/* With an event queued, ask for the exit once it has been delivered
@@ -48,7 +48,10 @@ static void sched_inject(struct vm *vm)
 		return;
 	}
 	uint8_t vector = isa_intack(&vm->isa);
-	vm->dev_deadline = 0; /* the acknowledge may release a backlogged tick */
+	/* The acknowledge moved the request to ISR and may have released a
+	 * backlogged tick; the board is still current at now. */
+	vm->intr = isa_intr(&vm->isa);
+	vm->dev_deadline = isa_next_deadline(&vm->isa, now);
 	struct event ev = {.type = EVENT_EXTINT, .vector = vector};
 	vm_inject(vm, &ev, EVENT_RAISED); /* the window is open: it cannot be refused */
 	vcpu_set_interrupt_window(&vm->vcpu, false);
@@ -77,13 +80,15 @@ static bool sched_entry_failed(struct vm *vm, int rc)
 }
 
 /* The devices of every VM but cur, advanced to now (they are off the CPU):
- * a blocked VM whose interrupt is pending becomes runnable. Returns the
+ * a blocked VM whose interrupt is pending becomes runnable; a runnable one
+ * has an interrupt due also when only its own handler, preempted before the
+ * EOI, holds the request back (isa_intr_waiting). Returns the
  * first VM whose pending interrupt has not had its boost yet (it is due:
  * wake_deadline is then now), else leaves the earliest deadline ahead in
  * wake_deadline. */
 static struct vm *sched_find_due(struct vmm *vmm, uint64_t now, const struct vm *cur)
 {
-	struct vm *due = 0;
+	struct vm *first = 0;
 	vmm->wake_deadline = UINT64_MAX;
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
@@ -91,31 +96,37 @@ static struct vm *sched_find_due(struct vmm *vmm, uint64_t now, const struct vm 
 			continue;
 		isa_advance(&vm->isa, now);
 		vm->dev_deadline = 0;
-		if (!isa_intr(&vm->isa)) {
+		bool due = vm->state == VM_RUNNING ? isa_intr_waiting(&vm->isa) : isa_intr(&vm->isa);
+		if (!due) {
 			vm->intr_seen = false;
 			vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
 			continue;
 		}
 		vm->state = VM_RUNNING;
-		if (!vm->intr_seen && !due) {
-			due = vm;
+		if (!vm->intr_seen && !first) {
+			first = vm;
 			vmm->wake_deadline = now;
 		}
 	}
-	return due;
+	return first;
 }
 
-static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, bool boosted);
+/* How a slice came about: its turn in the round, or a boost (sched_boost). */
+enum slice_kind { SLICE_TURN, SLICE_WOKEN, SLICE_DUE };
+
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enum slice_kind kind);
 
 /*
  * Wake-up preemption: a VM whose interrupt has just become due (a blocked
  * one, or one waiting for its turn while others spin) runs at once, so that
  * its timer ticks and input arrive on time instead of a whole round later.
  * A blocked VM runs until it blocks again or for one quantum; a runnable one
- * until its handler is done (sched_boost_over) or for at most 1 ms. The time
- * is charged to it: its next slice is that much shorter. The interrupted VM
- * continues afterwards, its slice extended by the time it lost. Boosted
- * slices are not boosted again.
+ * for boost_ticks, enough to take the interrupt and do what its handler and
+ * main loop do after it (a guest returned to at its EOI, still inside its
+ * handler with interrupts off, would need an interrupt-window exit at its
+ * next boost). The time is charged to it: its next slice is that much
+ * shorter. The interrupted VM continues afterwards, its slice extended by the
+ * time it lost. Boosted slices are not boosted again.
  */
 static void sched_boost(struct vmm *vmm, struct vm *cur)
 {
@@ -124,27 +135,44 @@ static void sched_boost(struct vmm *vmm, struct vm *cur)
 	if (!due)
 		return;
 	due->intr_seen = true; /* one boost per pending interrupt */
-	bool woken = due->blocked_since_slice;
-	sched_run_slice(vmm, due, woken ? vmm->quantum_ticks : vmm->poll_ticks, true);
+	if (due->blocked_since_slice)
+		sched_run_slice(vmm, due, vmm->quantum_ticks, SLICE_WOKEN);
+	else
+		sched_run_slice(vmm, due, vmm->boost_ticks, SLICE_DUE);
 	uint64_t spent = rdtsc() - t0;
 	due->slice_debt = min_u64(due->slice_debt + spent, vmm->quantum_ticks);
 	sched_find_due(vmm, rdtsc(), cur); /* the boosted VM may have blocked again */
 	cur->slice_end += spent;
 }
 
-/* A runnable VM's boost ends once it has taken its interrupt: nothing
- * pending, nothing in service (its handler sent the EOI). */
-static bool sched_boost_over(const struct vm *vm)
+/* The VM is between taking an interrupt and its EOI: one is pending or in
+ * service at the PIC. */
+static bool sched_in_interrupt(const struct vm *vm)
 {
-	return !vm->intr && !vm->isa.pic.master.isr && !vm->isa.pic.slave.isr;
+	return vm->intr || vm->isa.pic.master.isr || vm->isa.pic.slave.isr;
+}
+
+/* Whether the slice is over at now. A slice that ends inside an interrupt
+ * handler runs on to the EOI, for at most poll_ticks more (*overrun_end):
+ * taken off the CPU there, the guest could take no further tick until its
+ * next turn, a whole round later. */
+static bool sched_slice_over(struct vmm *vmm, struct vm *vm, uint64_t now, uint64_t *overrun_end)
+{
+	if (now < vm->slice_end)
+		return false;
+	if (!sched_in_interrupt(vm) || now >= *overrun_end)
+		return true;
+	if (*overrun_end == UINT64_MAX)
+		*overrun_end = now + vmm->poll_ticks;
+	return false;
 }
 
 /* Run one VM until its slice ends, it blocks, yields or ends. The time from
  * each entry to the end of its exit's handling is that VM's CPU time; while
  * it runs, its PIT edges coalesce as on a PC (vmm/dev/isa.c). */
-static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, bool boosted)
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enum slice_kind kind)
 {
-	uint64_t start = rdtsc();
+	uint64_t start = rdtsc(), overrun_end = UINT64_MAX;
 	vm->slice_end = start + length;
 	vm->blocked_since_slice = false;
 	isa_set_on_cpu(&vm->isa, start, true);
@@ -160,10 +188,11 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, boo
 			if (!vm->intr)
 				vm->intr_seen = false;
 		}
-		sched_inject(vm);
-		uint64_t deadline = min_u64(vm->slice_end, now + vmm->poll_ticks);
+		sched_inject(vm, now);
+		uint64_t deadline = min_u64(overrun_end == UINT64_MAX ? vm->slice_end : overrun_end,
+					    now + vmm->poll_ticks);
 		deadline = min_u64(deadline, vm->dev_deadline);
-		if (!boosted)
+		if (kind == SLICE_TURN)
 			deadline = min_u64(deadline, vmm->wake_deadline);
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));
 		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : exit_dispatch(vm);
@@ -171,16 +200,17 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, boo
 			act = vmm_guest_reset(vmm, vm, vm->reset_reason);
 		vm->cpu_ticks += rdtsc() - now;
 		sched_poll_host(vmm);
-		if (act != EXIT_RESUME || vm->state != VM_RUNNING || rdtsc() >= vm->slice_end)
+		if (act != EXIT_RESUME || vm->state != VM_RUNNING || sched_slice_over(vmm, vm, rdtsc(), &overrun_end))
 			break;
-		if (boosted && length < vmm->quantum_ticks && sched_boost_over(vm))
-			break;
-		if (!boosted && rdtsc() >= vmm->wake_deadline)
+		if (kind == SLICE_TURN && rdtsc() >= vmm->wake_deadline)
 			sched_boost(vmm, vm);
 	}
+	uint64_t end = rdtsc();
+	if (kind == SLICE_TURN && end > vm->slice_end) /* boosts charge their own time */
+		vm->slice_debt = min_u64(vm->slice_debt + (end - vm->slice_end), vmm->quantum_ticks);
 	if (vm->state == VM_BLOCKED)
 		vm->blocked_since_slice = true;
-	isa_set_on_cpu(&vm->isa, rdtsc(), false);
+	isa_set_on_cpu(&vm->isa, end, false);
 }
 
 /* A regular slice: one quantum less what the VM's boosts took since its last
@@ -231,7 +261,7 @@ void vmm_run(struct vmm *vmm)
 		sched_find_due(vmm, now, 0);
 		struct vm *vm = sched_pick(vmm);
 		if (vm) {
-			sched_run_slice(vmm, vm, sched_slice_length(vmm, vm), false);
+			sched_run_slice(vmm, vm, sched_slice_length(vmm, vm), SLICE_TURN);
 			continue;
 		}
 		/* Idle: wait for the earliest device deadline or host input. */

@@ -34,6 +34,17 @@ static void summary_ports(const struct vm *vm)
 	kprintf("\n");
 }
 
+/* What became of the OUT0 edges that did not raise an interrupt on time
+ * (docs/devices.md, "The board (isa.c) and timer ticks"). */
+static void summary_ticks(const struct vm *vm)
+{
+	const struct isa *isa = &vm->isa;
+	if (!isa->irq0_late && !isa->irq0_dropped && !isa->irq0_coalesced)
+		return;
+	kprintf("ticks: %s late=%lu dropped=%lu coalesced=%lu\n", vm->opts.name, isa->irq0_late,
+		isa->irq0_dropped, isa->irq0_coalesced);
+}
+
 void vmm_print_summary(struct vmm *vmm)
 {
 	uint64_t total = rdtsc() - vmm->start_tsc;
@@ -51,5 +62,6 @@ void vmm_print_summary(struct vmm *vmm)
 		summary_exits(vm);
 		kprintf("\n");
 		summary_ports(vm);
+		summary_ticks(vm);
 	}
 }

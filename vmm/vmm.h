@@ -27,6 +27,11 @@ struct vmm_options {
 };
 
 /* Per-CPU hypervisor state: nothing in the exit path is a hidden global. */
+/* A runnable VM whose interrupt falls due while others hold the CPU runs
+ * this long at once (sched.c, sched_boost): at 1 kHz ticks, a tenth of the
+ * CPU at most, and charged to its next slice. */
+#define VMM_BOOST_US 100
+
 struct vmm {
 	struct vmx_caps caps;
 	struct vmx_bitmaps bitmaps;
@@ -37,6 +42,7 @@ struct vmm {
 	uint64_t quantum_ms;
 	uint64_t start_tsc, deadline_tsc; /* deadline 0: no timeout */
 	uint64_t poll_ticks;              /* host console polling period */
+	uint64_t boost_ticks;             /* a runnable VM's boost (sched.c) */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
 	bool monitor_on;
 	bool ended_notice; /* "all guests have ended" was said */

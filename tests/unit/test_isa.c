@@ -274,6 +274,27 @@ static void test_deadline_skips_edges_that_cannot_interrupt(void **state)
 	assert_int_equal(isa_next_deadline(&isa, EDGE(1, 1193)), EDGE(2, 1193));
 }
 
+/* Off the CPU, a guest preempted inside its IRQ0 handler still has its next
+ * edge as a deadline: it must run to reach its EOI, and then that edge is
+ * due (isa_intr_waiting) although INTR is not up. */
+static void test_off_cpu_handler_keeps_its_deadline(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	isa_set_on_cpu(&isa, 0, true);
+	isa_advance(&isa, EDGE(1, 1193));
+	assert_int_equal(isa_intack(&isa), 0x20);
+	isa_set_on_cpu(&isa, EDGE(1, 1193), false);
+	assert_false(isa_intr_waiting(&isa));
+	assert_int_equal(isa_next_deadline(&isa, EDGE(1, 1193)), EDGE(2, 1193));
+	isa_advance(&isa, EDGE(2, 1193));
+	assert_false(isa_intr(&isa));
+	assert_true(isa_intr_waiting(&isa));
+	assert_int_equal(isa_next_deadline(&isa, EDGE(2, 1193)), UINT64_MAX); /* requested */
+}
+
 /* The product requirement: a 1 kHz guest beside four busy guests (runs
  * 10 ms of every 50 ms) counts 10000 ticks in 10 s, within 0.1 %. */
 static void test_ten_seconds_beside_four_guests(void **state)
@@ -336,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_ticks_coalesce_while_running),
 		cmocka_unit_test(test_masked_ticks_not_owed),
 		cmocka_unit_test(test_deadline_skips_edges_that_cannot_interrupt),
+		cmocka_unit_test(test_off_cpu_handler_keeps_its_deadline),
 		cmocka_unit_test(test_ten_seconds_beside_four_guests),
 		cmocka_unit_test(test_deadline_includes_uart),
 	};

@@ -141,6 +141,34 @@ static void test_fully_nested_priority(void **state)
 }
 
 /* OCW1: masked requests stay in IRR but raise no INT. */
+/* A request that only the level in service holds back, on either chip (the
+ * slave's request through the master's cascade input), is what the guest
+ * takes right after its EOIs; a masked one is not. */
+static void test_intr_after_eoi(void **state)
+{
+	(void)state;
+	struct pic p;
+	setup_pc(&p, ICW4_UPM);
+	pulse(&p, 0);
+	assert_int_equal(pic_intack(&p), 0x20);
+	assert_false(pic_intr_after_eoi(&p));
+	pulse(&p, 0);
+	assert_false(pic_intr(&p)); /* IRQ0 is in service */
+	assert_true(pic_intr_after_eoi(&p));
+	assert_int_equal(p.master.isr, 0x01); /* the probe changed nothing */
+	out8(&p, 0x21, 0x01);
+	assert_false(pic_intr_after_eoi(&p));
+	out8(&p, 0x21, 0x00);
+	out8(&p, 0x20, OCW2_EOI);
+	assert_int_equal(pic_intack(&p), 0x20);
+	out8(&p, 0x20, OCW2_EOI);
+	pulse(&p, 8);
+	assert_int_equal(pic_intack(&p), 0x28);
+	pulse(&p, 9);
+	assert_false(pic_intr(&p)); /* IRQ8 in service on the slave, cascade in service on the master */
+	assert_true(pic_intr_after_eoi(&p));
+}
+
 static void test_ocw1_mask(void **state)
 {
 	(void)state;
@@ -494,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_special_mask_mode),
 		cmocka_unit_test(test_word_access),
 		cmocka_unit_test(test_cascade_second_request),
+		cmocka_unit_test(test_intr_after_eoi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

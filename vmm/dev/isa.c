@@ -188,15 +188,16 @@ static uint64_t min64(uint64_t a, uint64_t b)
 }
 
 /* Would an OUT0 edge now raise INTR? Not when IRQ0 is masked or already
- * requested, nor behind an interrupt of equal or higher priority in service
- * (the EOI that ends it is an exit, and the edge is counted then). */
+ * requested. Behind an interrupt of equal or higher priority in service it
+ * would not while the guest runs (its EOI is an exit, and the edge is
+ * counted then); off the CPU it would, once the guest has run to its EOI. */
 static bool isa_edge_would_interrupt(const struct isa *isa)
 {
 	if (isa_irq0_masked(isa) || isa_irq0_requested(isa))
 		return false;
 	struct pic probe = isa->pic;
 	pic_set_irq(&probe, ISA_IRQ_PIT, true);
-	return pic_intr(&probe);
+	return isa->on_cpu ? pic_intr(&probe) : pic_intr_after_eoi(&probe);
 }
 
 uint64_t isa_next_deadline(const struct isa *isa, uint64_t now)
@@ -211,6 +212,11 @@ uint64_t isa_next_deadline(const struct isa *isa, uint64_t now)
 bool isa_intr(const struct isa *isa)
 {
 	return pic_intr(&isa->pic);
+}
+
+bool isa_intr_waiting(const struct isa *isa)
+{
+	return pic_intr_after_eoi(&isa->pic);
 }
 
 uint8_t isa_intack(struct isa *isa)

@@ -45,10 +45,17 @@ void isa_advance(struct isa *isa, uint64_t now);
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
 /* TSC time of the next device event that can raise the PIC's INTR (an OUT0
  * edge that would, a UART event), or UINT64_MAX. Edges that cannot (IRQ0
- * masked, already requested, or behind an interrupt in service) need no
- * exit: the next access or entry accounts for them. */
+ * masked or already requested) need no exit: the next access or entry
+ * accounts for them. On the CPU neither does an edge behind an interrupt in
+ * service (the EOI that ends it is an exit); off the CPU it does, because
+ * the guest must run to reach that EOI (isa_intr_waiting). */
 uint64_t isa_next_deadline(const struct isa *isa, uint64_t now);
 bool isa_intr(const struct isa *isa);
+/* INTR is up, or will be as soon as the guest ends the interrupts in
+ * service: a runnable guest preempted inside its handler takes the request
+ * right after its EOI, so it has an interrupt due as much as one with INTR
+ * up. A halted guest does not (it needs INTR itself to wake). */
+bool isa_intr_waiting(const struct isa *isa);
 uint8_t isa_intack(struct isa *isa);
 
 #endif

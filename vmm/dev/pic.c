@@ -293,6 +293,15 @@ bool pic_intr(const struct pic *pic)
 	return chip_pending(&pic->master, true) != NO_IRQ;
 }
 
+bool pic_intr_after_eoi(const struct pic *pic)
+{
+	struct pic probe = *pic;
+	probe.master.isr = 0;
+	probe.slave.isr = 0;
+	pic_update_cascade(&probe);
+	return pic_intr(&probe);
+}
+
 uint8_t pic_intack(struct pic *pic)
 {
 	struct pic_chip *m = &pic->master, *s = &pic->slave;

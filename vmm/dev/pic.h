@@ -67,6 +67,9 @@ void pic_io(struct pic *pic, bool in, uint16_t port, unsigned size, uint32_t *va
 void pic_set_irq(struct pic *pic, unsigned irq, bool level);
 /* INTR output of the master: an unmasked request with priority over ISR. */
 bool pic_intr(const struct pic *pic);
+/* INTR once the interrupts now in service have ended (their EOIs sent): a
+ * request that only an ISR bit holds back. */
+bool pic_intr_after_eoi(const struct pic *pic);
 /* The INTA cycle: returns the vector, updates ISR/IRR, handles the cascade;
  * returns base+7 of the chip whose request vanished (spurious IRQ7/IRQ15). */
 uint8_t pic_intack(struct pic *pic);
