@@ -52,11 +52,12 @@ static void inject_mode(struct vm *vm, const struct event *ev, struct event_mode
 		.unrestricted = vm->vcpu.caps->unrestricted_guest,
 		.pe = vcpu_cr0() & CR0_PE,
 		.v86 = rflags & RFLAGS_VM,
-		.vme = vcpu_cr4() & CR4_VME_BIT,
 		.iopl = (rflags >> RFLAGS_IOPL_SHIFT) & 3,
 		.if_set = rflags & RFLAGS_IF,
 		.interruptibility = vcpu_interruptibility(),
 	};
+	if (ev->type == EVENT_SWINT && m->v86) /* CR4.VME matters to INT n in V86 mode only */
+		m->vme = vcpu_cr4() & CR4_VME_BIT;
 	if (event_needs_redirection_bit(m, ev))
 		m->swint_redirected = inject_redirected(vm, ev->vector);
 }

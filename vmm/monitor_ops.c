@@ -134,6 +134,7 @@ static const char *op_dev_show(void *ctx, unsigned id, const char *dev, void (*p
 	struct vm *vm = &vmm_of(ctx)->vms[id];
 	uint64_t now = rdtsc();
 	isa_advance(&vm->isa, now);
+	isa_sync(&vm->isa);
 	vm->dev_deadline = 0;
 	if (!strcmp(dev, "pic"))
 		pic_show(&vm->isa.pic, put, putctx);

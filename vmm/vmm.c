@@ -144,6 +144,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 	vmm->quantum_ticks = tsc_from_ms(opt->quantum_ms);
 	vmm->poll_ticks = tsc_from_ms(1);
 	vmm->boost_ticks = tsc_from_us(VMM_BOOST_US);
+	vmm->host_poll_ticks = tsc_from_us(VMM_HOST_POLL_US);
 	kprintf("kestrel: VMX on (VMCS revision 0x%x, preemption timer rate 2^%u, %s%s)\n", vmm->caps.revision,
 		vmm->caps.preemption_rate, vmm->caps.vpid ? "VPID" : "no VPID",
 		vmm->caps.ept_2mb ? ", 2 MiB EPT pages" : "");

@@ -31,6 +31,8 @@ struct vmm_options {
  * this long at once (sched.c, sched_boost): at 1 kHz ticks, a tenth of the
  * CPU at most, and charged to its next slice. */
 #define VMM_BOOST_US 100
+/* The host console is looked at no more often than this on exits. */
+#define VMM_HOST_POLL_US 200
 
 struct vmm {
 	struct vmx_caps caps;
@@ -43,6 +45,7 @@ struct vmm {
 	uint64_t start_tsc, deadline_tsc; /* deadline 0: no timeout */
 	uint64_t poll_ticks;              /* host console polling period */
 	uint64_t boost_ticks;             /* a runnable VM's boost (sched.c) */
+	uint64_t host_poll_ticks, next_host_poll; /* host console polling on exits */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
 	bool monitor_on;
 	bool ended_notice; /* "all guests have ended" was said */

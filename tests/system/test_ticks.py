@@ -120,8 +120,10 @@ def test_bare_bochs_storm_loop_progresses():
         run.fail(f"bare Bochs: the storm guest's main loop should run between interrupts: {got}")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: at about 1,200 host instructions per PIC port exit an "
-                   "interrupt every 1,676 TSC ticks leaves the main loop no time")
+@pytest.mark.xfail(strict=True, reason="issue 8: an interrupt costs two exits (the EOI, which finds the next "
+                   "edge already latched, and the interrupt window after IRET), about 1,700 host instructions "
+                   "in all against 1,676 TSC ticks between interrupts: the guest takes every interrupt but its "
+                   "main loop gets no instruction")
 def test_storm_does_not_starve_its_guest():
     iso = build_iso("nomonitor timeout=4000", [("storm.bin", "storm")], name="storm")
     run = run_bochs(iso, name="storm")

@@ -169,6 +169,28 @@ static void test_intr_after_eoi(void **state)
 	assert_true(pic_intr_after_eoi(&p));
 }
 
+/* A pulse is an edge: it latches IRR on an edge-triggered input and leaves
+ * the line low; on a level-triggered one (ELCR) nothing stays requested. */
+static void test_pulse_irq(void **state)
+{
+	(void)state;
+	struct pic p;
+	setup_pc(&p, ICW4_UPM);
+	pic_pulse_irq(&p, 0);
+	assert_int_equal(p.master.irr, 0x01);
+	assert_int_equal(p.master.lines, 0x00);
+	assert_int_equal(pic_intack(&p), 0x20);
+	out8(&p, 0x20, OCW2_EOI);
+	out8(&p, 0x4D0, 0x08);
+	pic_set_irq(&p, 3, true);
+	assert_int_equal(p.master.irr, 0x08);
+	pic_pulse_irq(&p, 3);
+	assert_int_equal(p.master.irr, 0x00);
+	assert_false(pic_intr(&p));
+	pic_pulse_irq(&p, 9);
+	assert_int_equal(pic_intack(&p), 0x29);
+}
+
 static void test_ocw1_mask(void **state)
 {
 	(void)state;
@@ -523,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_word_access),
 		cmocka_unit_test(test_cascade_second_request),
 		cmocka_unit_test(test_intr_after_eoi),
+		cmocka_unit_test(test_pulse_irq),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

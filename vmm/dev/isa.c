@@ -46,8 +46,7 @@ void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 /* An edge into the 8259A edge latch. */
 static void isa_pulse_irq0(struct isa *isa)
 {
-	pic_set_irq(&isa->pic, ISA_IRQ_PIT, true);
-	pic_set_irq(&isa->pic, ISA_IRQ_PIT, false);
+	pic_pulse_irq(&isa->pic, ISA_IRQ_PIT);
 }
 
 static bool isa_irq0_requested(const struct isa *isa)
@@ -118,15 +117,29 @@ static void isa_service_backlog(struct isa *isa)
 	}
 }
 
+/* Every exit and entry of a guest advances its board, most often with no
+ * OUT0 edge since the last time: the PIT is only brought forward when its
+ * next edge has come (or it was programmed: edge_tsc 0). Its port accesses
+ * bring it current first (isa_io). */
 void isa_advance(struct isa *isa, uint64_t now)
 {
-	uint64_t edges = pit_advance(&isa->pit, now);
-	isa_drop_stale_backlog(isa);
-	isa_deliver_ticks(isa, edges);
+	if (now > isa->now)
+		isa->now = now;
+	if (isa->now >= isa->edge_tsc) {
+		uint64_t edges = pit_advance(&isa->pit, isa->now);
+		isa_drop_stale_backlog(isa);
+		isa_deliver_ticks(isa, edges);
+		isa->edge_tsc = 0; /* isa_next_deadline finds it when it is needed */
+	}
 	uart_advance(&isa->com1, now);
 	if (isa->has_com2)
 		uart_advance(&isa->com2, now);
 	isa_service_backlog(isa);
+}
+
+void isa_sync(struct isa *isa)
+{
+	pit_advance(&isa->pit, isa->now); /* no edge: isa_advance delivered those */
 }
 
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on)
@@ -165,7 +178,9 @@ bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *va
 		pic_io(&isa->pic, in, port, size, val);
 		break;
 	case ISA_PIT:
+		isa_sync(isa);
 		pit_io(&isa->pit, in, port, size, val);
+		isa->edge_tsc = 0;
 		break;
 	case ISA_COM1:
 		uart_io(&isa->com1, in, port, size, val);
@@ -200,9 +215,14 @@ static bool isa_edge_would_interrupt(const struct isa *isa)
 	return isa->on_cpu ? pic_intr(&probe) : pic_intr_after_eoi(&probe);
 }
 
-uint64_t isa_next_deadline(const struct isa *isa, uint64_t now)
+uint64_t isa_next_deadline(struct isa *isa, uint64_t now)
 {
-	uint64_t d = isa_edge_would_interrupt(isa) ? pit_next_deadline(&isa->pit, now) : UINT64_MAX;
+	uint64_t d = UINT64_MAX;
+	if (isa_edge_would_interrupt(isa)) {
+		if (!isa->edge_tsc)
+			isa->edge_tsc = pit_next_deadline(&isa->pit, now);
+		d = isa->edge_tsc;
+	}
 	d = min64(d, uart_next_deadline(&isa->com1, now));
 	if (isa->has_com2)
 		d = min64(d, uart_next_deadline(&isa->com2, now));

@@ -21,6 +21,8 @@ struct isa {
 	bool has_com2;
 	uint64_t tsc_hz;
 	bool on_cpu;              /* the guest holds the CPU: its edges coalesce as on a PC */
+	uint64_t now;             /* time of the last isa_advance */
+	uint64_t edge_tsc;        /* OUT0's next rising edge after now (0: not known yet) */
 	uint32_t irq0_backlog;    /* OUT0 edges owed to the guest */
 	uint32_t c0_generation;   /* counter 0 programming last seen */
 	uint64_t irq0_late;       /* edges delivered from the backlog */
@@ -39,17 +41,20 @@ bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *va
 /* Whether port belongs to one of the board's devices (isa_io would take it). */
 bool isa_decodes(const struct isa *isa, uint16_t port);
 void isa_advance(struct isa *isa, uint64_t now);
+/* The PIT's counters, which isa_advance only moves at OUT0 edges, brought to
+ * the time of the last isa_advance: for a display of their values. */
+void isa_sync(struct isa *isa);
 /* The guest gets or loses the CPU at now. Edges of OUT0 while it is off the
  * CPU (another VM runs) are owed and delivered late; edges while it runs
  * coalesce as on a PC. */
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
-/* TSC time of the next device event that can raise the PIC's INTR (an OUT0
- * edge that would, a UART event), or UINT64_MAX. Edges that cannot (IRQ0
+/* After isa_advance(now): TSC time of the next device event that can raise
+ * the PIC's INTR (an OUT0 edge that would, a UART event), or UINT64_MAX. Edges that cannot (IRQ0
  * masked or already requested) need no exit: the next access or entry
  * accounts for them. On the CPU neither does an edge behind an interrupt in
  * service (the EOI that ends it is an exit); off the CPU it does, because
  * the guest must run to reach that EOI (isa_intr_waiting). */
-uint64_t isa_next_deadline(const struct isa *isa, uint64_t now);
+uint64_t isa_next_deadline(struct isa *isa, uint64_t now);
 bool isa_intr(const struct isa *isa);
 /* INTR is up, or will be as soon as the guest ends the interrupts in
  * service: a runnable guest preempted inside its handler takes the request

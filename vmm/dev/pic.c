@@ -21,15 +21,16 @@ static unsigned chip_rank(const struct pic_chip *c, unsigned irq)
 	return (irq - c->lowest - 1u) & 7u;
 }
 
-/* The highest priority IR among bits in mask, or NO_IRQ. */
+/* The highest priority IR among bits in mask, or NO_IRQ: rotate mask so
+ * that the top-priority IR is bit 0, then take the lowest set bit. Every
+ * interrupt and EOI of every guest asks this, several times. */
 static unsigned chip_highest(const struct pic_chip *c, uint8_t mask)
 {
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned irq = (c->lowest + 1u + i) & 7u;
-		if (mask & (1u << irq))
-			return irq;
-	}
-	return NO_IRQ;
+	if (!mask)
+		return NO_IRQ;
+	unsigned top = (c->lowest + 1u) & 7u;
+	unsigned rot = ((unsigned)mask >> top | (unsigned)mask << (8u - top)) & 0xFFu;
+	return ((unsigned)__builtin_ctz(rot) + top) & 7u;
 }
 
 /* The IR that would raise INT now, or NO_IRQ. Fully nested mode: only a
@@ -281,11 +282,30 @@ void pic_set_irq(struct pic *pic, unsigned irq, bool level)
 {
 	if (irq >= 16 || irq == PIC_CASCADE_IRQ)
 		return;
-	if (irq < 8)
+	if (irq < 8) {
 		chip_set_line(&pic->master, true, irq, level);
-	else
-		chip_set_line(&pic->slave, false, irq - 8, level);
+		return; /* the slave, and so the cascade input, is unchanged */
+	}
+	chip_set_line(&pic->slave, false, irq - 8, level);
 	pic_update_cascade(pic);
+}
+
+void pic_pulse_irq(struct pic *pic, unsigned irq)
+{
+	if (irq >= 8 || irq == PIC_CASCADE_IRQ) {
+		pic_set_irq(pic, irq, true);
+		pic_set_irq(pic, irq, false);
+		return;
+	}
+	/* On the master the cascade input is untouched: one edge, as
+	 * chip_set_line would see it rise and fall. */
+	struct pic_chip *c = &pic->master;
+	uint8_t bit = (uint8_t)(1u << irq);
+	if (chip_level_mask(c, true) & bit)
+		c->irr &= (uint8_t)~bit; /* a level input follows the line, low again */
+	else if (!(c->lines & bit))
+		c->irr |= bit;
+	c->lines &= (uint8_t)~bit;
 }
 
 bool pic_intr(const struct pic *pic)

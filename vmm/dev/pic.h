@@ -65,6 +65,8 @@ void pic_init(struct pic *pic);
 void pic_io(struct pic *pic, bool in, uint16_t port, unsigned size, uint32_t *val);
 /* Drive input line irq (0..15; 2 is the cascade and ignored). */
 void pic_set_irq(struct pic *pic, unsigned irq, bool level);
+/* A rising and a falling edge on input irq (pic_set_irq up, then down). */
+void pic_pulse_irq(struct pic *pic, unsigned irq);
 /* INTR output of the master: an unmasked request with priority over ISR. */
 bool pic_intr(const struct pic *pic);
 /* INTR once the interrupts now in service have ended (their EOIs sent): a

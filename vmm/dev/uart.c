@@ -275,9 +275,10 @@ void uart_advance(struct uart *u, uint64_t now)
 	if (now > u->now)
 		u->now = now;
 	if (uart_fifo_on(u) && u->rx_count && !u->timeout_pending &&
-	    u->now >= u->rx_last + uart_timeout_tsc(u))
+	    u->now >= u->rx_last + uart_timeout_tsc(u)) {
 		u->timeout_pending = true;
-	uart_update_irq(u);
+		uart_update_irq(u); /* the only change time makes: the others update it themselves */
+	}
 }
 
 bool uart_rx_push(struct uart *u, uint8_t byte)
