@@ -49,11 +49,12 @@ void isa_sync(struct isa *isa);
  * coalesce as on a PC. */
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
 /* After isa_advance(now): TSC time of the next device event that can raise
- * the PIC's INTR (an OUT0 edge that would, a UART event), or UINT64_MAX. Edges that cannot (IRQ0
- * masked or already requested) need no exit: the next access or entry
- * accounts for them. On the CPU neither does an edge behind an interrupt in
- * service (the EOI that ends it is an exit); off the CPU it does, because
- * the guest must run to reach that EOI (isa_intr_waiting). */
+ * the PIC's INTR (an OUT0 edge that would, a UART event), or UINT64_MAX.
+ * Edges that cannot (IRQ0 masked or already requested) need no exit: the
+ * next access or entry accounts for them. On the CPU neither does an edge
+ * behind an interrupt in service (the EOI that ends it is an exit); off the
+ * CPU it does, because the guest must run to reach that EOI
+ * (isa_intr_waiting). */
 uint64_t isa_next_deadline(struct isa *isa, uint64_t now);
 bool isa_intr(const struct isa *isa);
 /* INTR is up, or will be as soon as the guest ends the interrupts in
