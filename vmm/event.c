@@ -17,7 +17,7 @@ static bool event_is_software(unsigned type)
 /* Only INT n (type 4) is IOPL-sensitive and redirectable in virtual-8086
  * mode; INT3, INTO and INT1 always reach the protected-mode IDT (SDM 2
  * "INT n/INTO/INT3/INT1", 3A 20.3.3). */
-static bool event_v86_int_n(const struct event_mode *m, const struct event *ev)
+bool event_v86_int_n(const struct event_mode *m, const struct event *ev)
 {
 	return ev->type == EVENT_SWINT && m->pe && m->v86;
 }

@@ -47,6 +47,9 @@ enum event_origin {
 
 /* Exceptions that push an error code in protected mode (SDM 3A 6.13, table 6-1). */
 bool event_vector_has_error(unsigned vector);
+/* INT n in virtual-8086 mode: the one event CR4.VME, IOPL and the TSS's
+ * redirection bitmap decide (the caller reads CR4.VME only for it). */
+bool event_v86_int_n(const struct event_mode *m, const struct event *ev);
 /* Does a V86 software interrupt consult the redirection bitmap? (SDM 3A 20.3.3) */
 bool event_needs_redirection_bit(const struct event_mode *m, const struct event *ev);
 /* Can an external interrupt be delivered now (RFLAGS.IF, no STI or MOV SS

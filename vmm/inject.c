@@ -56,7 +56,7 @@ static void inject_mode(struct vm *vm, const struct event *ev, struct event_mode
 		.if_set = rflags & RFLAGS_IF,
 		.interruptibility = vcpu_interruptibility(),
 	};
-	if (ev->type == EVENT_SWINT && m->v86) /* CR4.VME matters to INT n in V86 mode only */
+	if (event_v86_int_n(m, ev))
 		m->vme = vcpu_cr4() & CR4_VME_BIT;
 	if (event_needs_redirection_bit(m, ev))
 		m->swint_redirected = inject_redirected(vm, ev->vector);

@@ -292,20 +292,8 @@ void pic_set_irq(struct pic *pic, unsigned irq, bool level)
 
 void pic_pulse_irq(struct pic *pic, unsigned irq)
 {
-	if (irq >= 8 || irq == PIC_CASCADE_IRQ) {
-		pic_set_irq(pic, irq, true);
-		pic_set_irq(pic, irq, false);
-		return;
-	}
-	/* On the master the cascade input is untouched: one edge, as
-	 * chip_set_line would see it rise and fall. */
-	struct pic_chip *c = &pic->master;
-	uint8_t bit = (uint8_t)(1u << irq);
-	if (chip_level_mask(c, true) & bit)
-		c->irr &= (uint8_t)~bit; /* a level input follows the line, low again */
-	else if (!(c->lines & bit))
-		c->irr |= bit;
-	c->lines &= (uint8_t)~bit;
+	pic_set_irq(pic, irq, true);
+	pic_set_irq(pic, irq, false);
 }
 
 bool pic_intr(const struct pic *pic)
