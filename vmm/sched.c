@@ -40,11 +40,38 @@ static void sched_poll_host(struct vmm *vmm)
 	serial_tx_poll();
 }
 
+/*
+ * An interrupt storm: when the guest's handler has ended its line's service
+ * with that line already requested again, the next interrupt would follow
+ * its IRET at once, and so on, with no instruction of the guest's other work
+ * in between (on a PC this takes a source faster than the handler; under a
+ * hypervisor, whose exits are the guest's time, a fast one suffices: a
+ * 30 kHz PIT beside an EOI and an interrupt window of about 800 host
+ * instructions each). The guest then runs as long as that interrupt took,
+ * from its injection to the point it could take the next, at most 1 ms,
+ * before the next is delivered: at least half of its time goes to its other
+ * work, and the edges of the wait coalesce as they would behind a slower
+ * CPU. Returns true when the interrupt is held.
+ */
+static bool sched_hold_overrun(struct vmm *vmm, struct vm *vm, uint64_t now)
+{
+	if (!isa_take_overrun(&vm->isa))
+		return false;
+	vm->intr_held_until = now + min_u64(now - vm->last_inject, vmm->poll_ticks);
+	return true;
+}
+
 /* Deliver the highest-priority pending interrupt if the guest can take it
  * now (RFLAGS.IF, no STI/MOV SS shadow, no event already queued: SDM 3C
  * 26.3.2.5, 27.6), or ask for an exit when it can (interrupt window). */
-static void sched_inject(struct vm *vm)
+static void sched_inject(struct vmm *vmm, struct vm *vm, uint64_t now)
 {
+	if (vm->intr && now < vm->intr_held_until) {
+		vcpu_set_interrupt_window(&vm->vcpu, false);
+		return;
+	}
+	if (!vm->intr)
+		(void)isa_take_overrun(&vm->isa); /* nothing requested: the storm is over */
 	if (!vm->intr || vcpu_event_pending()) {
 		/* With an event queued, ask for the exit once it has been delivered
 		 * and the guest accepts interrupts again. */
@@ -55,6 +82,11 @@ static void sched_inject(struct vm *vm)
 		vcpu_set_interrupt_window(&vm->vcpu, true);
 		return;
 	}
+	if (sched_hold_overrun(vmm, vm, now)) {
+		vcpu_set_interrupt_window(&vm->vcpu, false);
+		return;
+	}
+	vm->last_inject = now;
 	uint8_t vector = isa_intack(&vm->isa);
 	/* The acknowledge may have raised a backlogged tick at once. Moving the
 	 * request into ISR can only put the next deadline off (an edge behind
@@ -196,10 +228,12 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 			if (!vm->intr)
 				vm->intr_seen = false;
 		}
-		sched_inject(vm);
+		sched_inject(vmm, vm, now);
 		uint64_t deadline = min_u64(overrun_end == UINT64_MAX ? vm->slice_end : overrun_end,
 					    now + vmm->poll_ticks);
 		deadline = min_u64(deadline, vm->dev_deadline);
+		if (vm->intr_held_until > now)
+			deadline = min_u64(deadline, vm->intr_held_until);
 		if (kind == SLICE_TURN)
 			deadline = min_u64(deadline, vmm->wake_deadline);
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));

@@ -39,10 +39,10 @@ static void summary_ports(const struct vm *vm)
 static void summary_ticks(const struct vm *vm)
 {
 	const struct isa *isa = &vm->isa;
-	if (!isa->irq0_late && !isa->irq0_dropped && !isa->irq0_coalesced)
+	if (!isa->irq0_late && !isa->irq0_dropped && !isa->irq0_coalesced && !isa->overruns)
 		return;
-	kprintf("ticks: %s late=%lu dropped=%lu coalesced=%lu\n", vm->opts.name, isa->irq0_late,
-		isa->irq0_dropped, isa->irq0_coalesced);
+	kprintf("ticks: %s late=%lu dropped=%lu coalesced=%lu overruns=%lu\n", vm->opts.name, isa->irq0_late,
+		isa->irq0_dropped, isa->irq0_coalesced, isa->overruns);
 }
 
 void vmm_print_summary(struct vmm *vmm)

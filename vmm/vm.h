@@ -69,6 +69,8 @@ struct vm {
 	bool blocked_since_slice; /* it blocked at the end of its last slice (HLT) */
 	uint64_t dev_deadline;   /* devices need no advance before this; 0 = now */
 	bool intr;               /* the PIC's INTR output when devices last changed */
+	uint64_t last_inject;    /* TSC time of the last external interrupt injected */
+	uint64_t intr_held_until; /* an overrun line's next interrupt waits until then (sched.c) */
 	uint64_t cpu_ticks;      /* TSC ticks this VM held the CPU */
 	uint64_t exits[EXIT_REASON_COUNT];
 	uint64_t exits_total;

@@ -113,18 +113,37 @@ def storm_loops(run, prefix=""):
     return got
 
 
-def test_bare_bochs_storm_loop_progresses():
+@pytest.fixture(scope="module")
+def bare_storm():
     run = run_bare("storm")
     got = storm_loops(run)
-    if len(got) != 6 or min(l for l, _ in got) < 1_000_000:
-        run.fail(f"bare Bochs: the storm guest's main loop should run between interrupts: {got}")
+    if len(got) != 6:
+        run.fail(f"bare Bochs: expected 6 'storm: loops=' lines, got {got}")
+    return got
 
 
-@pytest.mark.xfail(strict=True, reason="issue 8: an interrupt costs two exits (the EOI, which finds the next "
-                   "edge already latched, and the interrupt window after IRET), about 1,700 host instructions "
-                   "in all against 1,676 TSC ticks between interrupts: the guest takes every interrupt but its "
-                   "main loop gets no instruction")
-def test_storm_does_not_starve_its_guest():
-    iso = build_iso("nomonitor timeout=4000", [("storm.bin", "storm")], name="storm")
+def test_bare_bochs_storm_loop_progresses(bare_storm):
+    """The oracle: on bare Bochs the loop runs between the interrupts and
+    every edge of the 29.8 kHz PIT is taken (14,915 in 0.5 s)."""
+    assert min(l for l, _ in bare_storm) >= 1_000_000, bare_storm
+    assert all(abs(i - PIT_HZ / 40 / 2) <= 0.01 * PIT_HZ / 40 / 2 for _, i in bare_storm), bare_storm
+
+
+def test_storm_does_not_starve_its_guest(bare_storm):
+    """Under Kestrel an interrupt costs more host instructions than the 1,676
+    TSC ticks between two: the guest's handler overruns, and Kestrel holds the
+    next interrupt as long as the last one took (vmm/sched.c). Its main loop
+    then gets at least a quarter of what it gets on bare Bochs in every round,
+    and it still takes at least 40% of the interrupts bare Bochs takes."""
+    iso = build_iso("nomonitor timeout=5000", [("storm.bin", "storm")], name="storm")
     run = run_bochs(iso, name="storm")
-    assert len(storm_loops(run, "[storm] ")) >= 2, run.serial[-2000:]
+    got = storm_loops(run, "[storm] ")
+    if len(got) != 6:
+        run.fail(f"expected 6 'storm: loops=' lines, got {got}")
+    bare_loops = min(l for l, _ in bare_storm)
+    bare_irqs = min(i for _, i in bare_storm)
+    for loops, irqs in got:
+        if loops < bare_loops / 4 or irqs < 0.4 * bare_irqs:
+            run.fail(f"round of {loops} loops and {irqs} interrupts; bare Bochs {bare_loops} and {bare_irqs}")
+    if run.summary("storm")["exit_code"] != "0":
+        run.fail("storm did not end with exit code 0")

@@ -274,6 +274,34 @@ static void test_deadline_skips_edges_that_cannot_interrupt(void **state)
 	assert_int_equal(isa_next_deadline(&isa, EDGE(1, 1193)), EDGE(2, 1193));
 }
 
+/* An EOI that ends IRQ0's service while IRQ0 is requested again is an
+ * overrun (the handler is slower than the PIT); an EOI with nothing behind
+ * it, or with another line waiting, is not. */
+static void test_overrun_at_eoi(void **state)
+{
+	(void)state;
+	struct isa isa;
+	isa_init(&isa, HZ, 0, false, NULL, NULL);
+	guest_setup(&isa, 1193);
+	isa_set_on_cpu(&isa, 0, true);
+	isa_advance(&isa, EDGE(1, 1193));
+	assert_int_equal(isa_intack(&isa), 0x20);
+	out8(&isa, 0x20, OCW2_EOI);
+	assert_false(isa_take_overrun(&isa));
+	isa_advance(&isa, EDGE(2, 1193));
+	assert_int_equal(isa_intack(&isa), 0x20);
+	isa_advance(&isa, EDGE(3, 1193)); /* the next edge before the EOI */
+	out8(&isa, 0x20, OCW2_EOI);
+	assert_true(isa_take_overrun(&isa));
+	assert_false(isa_take_overrun(&isa)); /* taken once */
+	assert_int_equal(isa.overruns, 1);
+	assert_int_equal(isa_intack(&isa), 0x20);
+	out8(&isa, 0x21, 0xEE); /* COM1's IRQ4 open too */
+	pic_set_irq(&isa.pic, 4, true);
+	out8(&isa, 0x20, OCW2_EOI);
+	assert_false(isa_take_overrun(&isa)); /* another line waiting is no overrun */
+}
+
 /* Off the CPU, a guest preempted inside its IRQ0 handler still has its next
  * edge as a deadline: it must run to reach its EOI, and then that edge is
  * due (isa_intr_waiting) although INTR is not up. */
@@ -358,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_masked_ticks_not_owed),
 		cmocka_unit_test(test_deadline_skips_edges_that_cannot_interrupt),
 		cmocka_unit_test(test_off_cpu_handler_keeps_its_deadline),
+		cmocka_unit_test(test_overrun_at_eoi),
 		cmocka_unit_test(test_ten_seconds_beside_four_guests),
 		cmocka_unit_test(test_deadline_includes_uart),
 	};

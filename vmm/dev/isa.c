@@ -171,12 +171,29 @@ static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 
 bool isa_decodes(const struct isa *isa, uint16_t port) { return isa_device(isa, port) != ISA_NONE; }
 
+/* Lines whose service an access just ended (their ISR bit cleared) while
+ * they were requested and unmasked again. The master's cascade input does
+ * not count: it stands for whichever slave line is requested. */
+static void isa_note_overrun(struct isa *isa, uint8_t master_isr, uint8_t slave_isr)
+{
+	const struct pic_chip *m = &isa->pic.master, *s = &isa->pic.slave;
+	uint8_t again_m = (uint8_t)(master_isr & ~m->isr & m->irr & ~m->imr & ~(1u << PIC_CASCADE_IRQ));
+	uint8_t again_s = (uint8_t)(slave_isr & ~s->isr & s->irr & ~s->imr);
+	if (again_m || again_s) {
+		isa->overrun = true;
+		isa->overruns++;
+	}
+}
+
 bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val)
 {
 	switch (isa_device(isa, port)) {
-	case ISA_PIC:
+	case ISA_PIC: {
+		uint8_t master_isr = isa->pic.master.isr, slave_isr = isa->pic.slave.isr;
 		pic_io(&isa->pic, in, port, size, val);
+		isa_note_overrun(isa, master_isr, slave_isr);
 		break;
+	}
 	case ISA_PIT:
 		isa_sync(isa);
 		pit_io(&isa->pit, in, port, size, val);
@@ -237,6 +254,13 @@ bool isa_intr(const struct isa *isa)
 bool isa_intr_waiting(const struct isa *isa)
 {
 	return pic_intr_after_eoi(&isa->pic);
+}
+
+bool isa_take_overrun(struct isa *isa)
+{
+	bool o = isa->overrun;
+	isa->overrun = false;
+	return o;
 }
 
 uint8_t isa_intack(struct isa *isa)

@@ -28,6 +28,8 @@ struct isa {
 	uint64_t irq0_late;       /* edges delivered from the backlog */
 	uint64_t irq0_dropped;    /* owed edges lost to the backlog cap or a reprogramming */
 	uint64_t irq0_coalesced;  /* edges that met IRR0 set or IRQ0 masked, as on a PC */
+	bool overrun;             /* an EOI found its own line requested again */
+	uint64_t overruns;        /* how often */
 	void (*tx)(void *ctx, unsigned com, uint8_t byte);
 	void *tx_ctx;
 };
@@ -63,5 +65,9 @@ bool isa_intr(const struct isa *isa);
  * up. A halted guest does not (it needs INTR itself to wake). */
 bool isa_intr_waiting(const struct isa *isa);
 uint8_t isa_intack(struct isa *isa);
+/* Whether an EOI since the last call ended a line's service with that same
+ * line already requested again: the guest's handler is slower than its
+ * interrupt source (an interrupt storm). */
+bool isa_take_overrun(struct isa *isa);
 
 #endif
