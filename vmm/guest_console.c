@@ -54,9 +54,16 @@ static void guest_console_ended(void *ctx, struct vm *vm, const char *line)
 	conmux_line(&vmm->mon.cm, vm->id, text);
 }
 
+/* With or without the monitor, vmm->mon.cm is the line view in use. */
+static void guest_console_note(void *ctx, struct vm *vm, const char *line)
+{
+	struct vmm *vmm = ctx;
+	conmux_line(&vmm->mon.cm, vm->id, line);
+}
+
 void vmm_guest_console_init(struct vmm *vmm)
 {
-	vmm->vm_host = (struct vm_host){guest_console_byte, guest_console_ended, vmm};
+	vmm->vm_host = (struct vm_host){guest_console_byte, guest_console_ended, guest_console_note, vmm};
 	const struct conmux_io plain = {
 		.put = plain_put, .prompt = plain_prompt, .name = plain_name, .rx = plain_rx, .ctx = vmm,
 	};

@@ -50,6 +50,16 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 
 void vm_console_putc(struct vm *vm, uint8_t c) { vm->host->console(vm->host->ctx, vm, c); }
 
+void vm_note(struct vm *vm, const char *fmt, ...)
+{
+	char line[192];
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	vm->host->note(vm->host->ctx, vm, line);
+}
+
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */
 
 /* Zero guest RAM in pieces, looking at the host's serial input in between. */

@@ -37,6 +37,7 @@ struct vm;
 struct vm_host {
 	void (*console)(void *ctx, struct vm *vm, uint8_t byte);
 	void (*ended)(void *ctx, struct vm *vm, const char *line);
+	void (*note)(void *ctx, struct vm *vm, const char *line); /* a line about it, under its name */
 	void *ctx;
 };
 
@@ -91,7 +92,9 @@ void vm_set_exit_code(struct vm *vm, int64_t code);
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
 /* A byte of guest console output: to the monitor, prefixed per line. */
 void vm_console_putc(struct vm *vm, uint8_t c);
-/* Print a partial console line now (the VM ended, or the run is over). */
+/* A line of Kestrel's about the VM, shown under its name after whatever
+ * partial line the guest had written (one line per call, no newline). */
+void vm_note(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Reload the image into zeroed RAM and restart the VCPU (reset button). */
 bool vm_restart(struct vm *vm, const char **err);
 /* The UART transmit callback: guest serial bytes go to its console. */

@@ -172,7 +172,7 @@ bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err)
 enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why)
 {
 	const char *err;
-	kprintf("[%s] *** %s: restarting\n", vm->opts.name, why);
+	vm_note(vm, "*** %s: restarting", why);
 	if (!vmm_reset_vm(vmm, vm, &err)) {
 		vm_end(vm, VM_CRASHED, "reset failed: %s", err);
 		return EXIT_STOPPED;

@@ -124,6 +124,10 @@ def test_hostile_guests_are_contained():
     expect_state(run, "featctl", "stopped", 13)
     run.expect("[featctl] gp")
     run.expect("[reset] *** reset through port 0xCF9: restarting")
+    # the partial line "now" stands alone, before the notice, and does not
+    # join the restarted guest's first line
+    if run.lines("[reset] now") == [] or any(l != "[reset] now" for l in run.lines("[reset] now")):
+        run.fail(f"'now' should be a line of its own: {run.lines('[reset] ')[:6]}")
     run.expect_not("[reset] still here")
     expect_state(run, "oob", "crashed", None, "EPT violation")
     expect_state(run, "pm32", "stopped", 0)

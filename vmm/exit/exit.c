@@ -182,14 +182,12 @@ enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const ch
 	struct vcpu_state s;
 	vcpu_snapshot(&vm->vcpu, &s);
 	const char *name = exit_reason_name(e->reason);
-	kprintf("[%s] *** %s: exit reason %u (%s), qualification 0x%lx, RIP 0x%lx\n", vm->opts.name, why, e->reason,
-		name ? name : "?", e->qualification, e->rip);
-	kprintf("[%s]     RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", vm->opts.name, s.regs.rax, s.regs.rbx,
-		s.regs.rcx, s.regs.rdx);
-	kprintf("[%s]     RSI %016lx RDI %016lx RBP %016lx RSP %016lx\n", vm->opts.name, s.regs.rsi, s.regs.rdi,
-		s.regs.rbp, s.rsp);
-	kprintf("[%s]     RFLAGS %08lx CR0 %08lx CR3 %08lx CR4 %08lx EFER %lx CS %04x\n", vm->opts.name, s.rflags,
-		s.cr0, s.cr3, s.cr4, s.efer, s.seg[1].sel);
+	vm_note(vm, "*** %s: exit reason %u (%s), qualification 0x%lx, RIP 0x%lx", why, e->reason, name ? name : "?",
+		e->qualification, e->rip);
+	vm_note(vm, "    RAX %016lx RBX %016lx RCX %016lx RDX %016lx", s.regs.rax, s.regs.rbx, s.regs.rcx, s.regs.rdx);
+	vm_note(vm, "    RSI %016lx RDI %016lx RBP %016lx RSP %016lx", s.regs.rsi, s.regs.rdi, s.regs.rbp, s.rsp);
+	vm_note(vm, "    RFLAGS %08lx CR0 %08lx CR3 %08lx CR4 %08lx EFER %lx CS %04x", s.rflags, s.cr0, s.cr3, s.cr4,
+		s.efer, s.seg[1].sel);
 	vm_end(vm, VM_CRASHED, "%s: exit reason %u (%s), qualification 0x%lx, RIP 0x%lx", why, e->reason,
 	       name ? name : "?", e->qualification, e->rip);
 	return EXIT_STOPPED;
