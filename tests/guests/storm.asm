@@ -10,12 +10,7 @@ org 0x7C00
 
 	RM_START
 main:
-	call uart_init
-	call pic_init
-	mov word [8 * 4], irq0
-	mov word [8 * 4 + 2], 0
-	mov ax, 40
-	call pit_rate
+	TICK_SETUP 40
 	mov al, 0xFE
 	out 0x21, al
 	sti

@@ -14,12 +14,7 @@ PERIOD equ 1193                 ; 1193182 / 1193 = 1000.15 Hz
 
 	RM_START
 main:
-	call uart_init
-	call pic_init
-	mov word [8 * 4], irq0
-	mov word [8 * 4 + 2], 0
-	mov ax, PERIOD
-	call pit_rate
+	TICK_SETUP PERIOD
 	sti
 	mov ebx, 250000         ; 5 ms at 50 MHz with IRQ0 masked
 	call wait_tsc
