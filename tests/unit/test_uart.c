@@ -112,6 +112,41 @@ static void test_thre_interrupt(void **state)
 	assert_false(s.irq);
 }
 
+/* A line that cannot take more (the guest's console behind a slow wire):
+ * THRE and TEMT stay clear, the THRE interrupt waits until the line has
+ * room again, TEMT until it has sent everything; a byte written while it is
+ * full still reaches the line (which drops it). Loopback is never held. */
+static void test_full_line_holds_thre(void **state)
+{
+	(void)state;
+	struct uart u;
+	struct sink s;
+	mk(&u, &s);
+	out8(&u, UART_MCR, MCR_OUT2);
+	out8(&u, UART_IER, IER_ETBEI);
+	assert_int_equal(in8(&u, UART_IIR), 0x02);
+	uart_set_line_status(&u, false, false);
+	out8(&u, UART_THR, 'a');
+	assert_false(s.irq);
+	assert_int_equal(in8(&u, UART_LSR) & (LSR_THRE | LSR_TEMT), 0);
+	assert_int_equal(in8(&u, UART_IIR), 0x01);
+	out8(&u, UART_IER, 0);
+	out8(&u, UART_IER, IER_ETBEI); /* THR is not empty: no THRE interrupt */
+	assert_false(s.irq);
+	out8(&u, UART_THR, 'b');
+	assert_int_equal(s.n, 2);
+	uart_set_line_status(&u, true, false);
+	assert_true(s.irq);
+	assert_int_equal(in8(&u, UART_LSR) & (LSR_THRE | LSR_TEMT), LSR_THRE);
+	assert_int_equal(in8(&u, UART_IIR), 0x02);
+	uart_set_line_status(&u, true, true);
+	assert_false(s.irq); /* still room: no new THRE edge */
+	assert_int_equal(in8(&u, UART_LSR) & (LSR_THRE | LSR_TEMT), LSR_THRE | LSR_TEMT);
+	uart_set_line_status(&u, false, false);
+	out8(&u, UART_MCR, MCR_OUT2 | MCR_LOOP);
+	assert_int_equal(in8(&u, UART_LSR) & (LSR_THRE | LSR_TEMT), LSR_THRE | LSR_TEMT);
+}
+
 /* On a PC the INTRPT output reaches the PIC only when MCR OUT2 is set. */
 static void test_out2_gates_irq(void **state)
 {
@@ -333,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_reset_values),
 		cmocka_unit_test(test_divisor_latch),
 		cmocka_unit_test(test_thre_interrupt),
+		cmocka_unit_test(test_full_line_holds_thre),
 		cmocka_unit_test(test_out2_gates_irq),
 		cmocka_unit_test(test_rx_no_fifo),
 		cmocka_unit_test(test_fifo_trigger_14),

@@ -1,5 +1,7 @@
 /* PC16550D UART: divisor latch, IER/IIR priorities, FCR FIFOs, LCR, MCR with
- * loopback, LSR, MSR deltas, SCR. Transmission is instantaneous (host console).
+ * loopback, LSR, MSR deltas, SCR. The transmitter hands each byte to the line
+ * at once; the line (the guest's console, paced by the host's wire) says when
+ * it is full, and THRE and TEMT follow it (uart_set_line_status).
  * Datasheet: TI PC16550D (SNLS378C), tables "Interrupt Control Functions". */
 #include "vmm/dev/uart.h"
 
@@ -20,10 +22,21 @@ static unsigned uart_trigger(const struct uart *u)
 	return levels[u->fcr >> 6];
 }
 
+/* Whether THR can take a byte: the line has room, or loopback, whose
+ * transmitter feeds the receiver directly. */
+static bool uart_thr_empty(const struct uart *u)
+{
+	return u->line_room || (u->mcr & MCR_LOOP);
+}
+
 static uint8_t uart_lsr(const struct uart *u)
 {
-	/* THR and TSR are always empty: transmission is instantaneous */
-	return (uint8_t)(u->lsr_err | LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0));
+	uint8_t tx = 0;
+	if (uart_thr_empty(u))
+		tx |= LSR_THRE;
+	if (u->line_idle || (u->mcr & MCR_LOOP))
+		tx |= LSR_TEMT;
+	return (uint8_t)(u->lsr_err | tx | (u->rx_count ? LSR_DR : 0));
 }
 
 /* IIR by datasheet priority: line status > RX data / timeout > THRE > modem. */
@@ -121,10 +134,11 @@ static void uart_write_thr(struct uart *u, uint8_t v)
 		if (!uart_rx_put(u, v))
 			u->lsr_err |= LSR_OE; /* overrun: the new byte is lost */
 	} else if (u->tx) {
-		u->tx(u->tx_ctx, v);
+		u->tx(u->tx_ctx, v); /* may report the line full (uart_set_line_status) */
 	}
-	/* THR empties at once, so the THRE interrupt is re-armed by the write */
-	u->thre_pending = true;
+	/* THR empties at once unless the line is full: then THRE, and its
+	 * interrupt, come back when the line has drained. */
+	u->thre_pending = uart_thr_empty(u);
 }
 
 static void uart_write_fcr(struct uart *u, uint8_t v)
@@ -157,7 +171,7 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 			break;
 		}
 		/* enabling ETBEI while THR is empty raises THRE at once */
-		if (!(u->ier & IER_ETBEI) && (v & IER_ETBEI))
+		if (!(u->ier & IER_ETBEI) && (v & IER_ETBEI) && uart_thr_empty(u))
 			u->thre_pending = true;
 		u->ier = v & 0x0F;
 		break;
@@ -243,6 +257,8 @@ void uart_init(struct uart *u, uint16_t base, unsigned irq, uint64_t tsc_hz,
 	u->lcr = 0x03;   /* 8N1 */
 	u->msr_in = MSR_CTS | MSR_DSR | MSR_DCD; /* a terminal is attached */
 	u->msr = u->msr_in;
+	u->line_room = true;
+	u->line_idle = true;
 	u->tx = tx;
 	u->tx_ctx = tx_ctx;
 	u->set_irq = set_irq;
@@ -288,6 +304,16 @@ bool uart_rx_push(struct uart *u, uint8_t byte)
 	bool ok = uart_rx_put(u, byte);
 	uart_update_irq(u);
 	return ok;
+}
+
+void uart_set_line_status(struct uart *u, bool room, bool idle)
+{
+	bool was_empty = uart_thr_empty(u);
+	u->line_room = room;
+	u->line_idle = idle;
+	if (!was_empty && uart_thr_empty(u))
+		u->thre_pending = true; /* THR empty again: the THRE interrupt */
+	uart_update_irq(u);
 }
 
 unsigned uart_rx_space(const struct uart *u)

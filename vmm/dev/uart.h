@@ -88,6 +88,8 @@ struct uart {
 	bool timeout_pending;  /* character timeout indication */
 	uint64_t rx_last;      /* last RX FIFO activity (push or read) */
 	bool irq_level;
+	bool line_room;        /* the line behind the transmitter takes bytes: THRE */
+	bool line_idle;        /* ... and has sent every byte: TEMT */
 	void (*tx)(void *ctx, uint8_t byte);
 	void *tx_ctx;
 	void (*set_irq)(void *ctx, unsigned line, bool level);
@@ -106,6 +108,11 @@ void uart_advance(struct uart *u, uint64_t now);
 uint64_t uart_next_deadline(const struct uart *u, uint64_t now);
 /* Host input: false (byte not taken) when the RX FIFO is full or in loopback. */
 bool uart_rx_push(struct uart *u, uint8_t byte);
+/* The line the transmitter sends to: whether it can take more bytes (LSR.THRE,
+ * and the THRE interrupt when it can again) and whether it has sent them all
+ * (LSR.TEMT). A byte written while it is full is still handed to tx, which
+ * drops it, as a 16550A loses a byte written to a full FIFO. Both start true. */
+void uart_set_line_status(struct uart *u, bool room, bool idle);
 unsigned uart_rx_space(const struct uart *u);
 
 #endif
