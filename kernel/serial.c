@@ -71,6 +71,8 @@ void serial_tx_poll(void)
 
 unsigned serial_tx_space(void) { return TX_RING_SIZE - tx.len; }
 
+unsigned serial_tx_pending(void) { return tx.len; }
+
 void serial_flush(void)
 {
 	while (tx.len) {

@@ -12,6 +12,8 @@ void serial_putc(char c);
 void serial_tx_poll(void);
 /* Bytes the ring takes before serial_putc would wait for the wire. */
 unsigned serial_tx_space(void);
+/* Bytes queued and not yet handed to the UART. */
+unsigned serial_tx_pending(void);
 /* Wait until every queued byte is on the wire (before power-off, in panic). */
 void serial_flush(void);
 /* Returns true and stores a byte when one has arrived. Never blocks. */

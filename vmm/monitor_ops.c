@@ -59,6 +59,8 @@ static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 		.exit_code_valid = vm->has_exit_code,
 		.exit_counts = vm->exits,
 		.nr_exit_counts = EXIT_REASON_COUNT,
+		.console_shown = vm->console.shown,
+		.console_dropped = vm->console.dropped,
 	};
 	return true;
 }
@@ -86,8 +88,8 @@ static const char *op_resume(void *ctx, unsigned id)
 
 static const char *op_reset(void *ctx, unsigned id)
 {
-	const char *err;
-	return vmm_reset_vm(vmm_of(ctx), &vmm_of(ctx)->vms[id], &err) ? 0 : err;
+	vmm_reset_vm(vmm_of(ctx), &vmm_of(ctx)->vms[id]);
+	return 0;
 }
 
 static const char *op_stop(void *ctx, unsigned id)

@@ -32,6 +32,7 @@ static void sched_poll_host(struct vmm *vmm)
 			monitor_input(&vmm->mon, b);
 		vmm->wake_deadline = 0; /* a guest may have input now: look */
 	}
+	vmm_console_drain(vmm);
 	uint64_t now_ns = tsc_to_ns(rdtsc() - vmm->start_tsc);
 	if (vmm->monitor_on)
 		monitor_tick(&vmm->mon, now_ns);
@@ -207,16 +208,26 @@ static bool sched_slice_over(struct vmm *vmm, struct vm *vm, uint64_t now, uint6
 	return false;
 }
 
-/* Run one VM until its slice ends, it blocks, yields or ends. The time from
- * each entry to the end of its exit's handling is that VM's CPU time; while
- * it runs, its PIT edges coalesce as on a PC (vmm/dev/isa.c). */
-static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enum slice_kind kind)
+/* A restart in progress clears the VM's RAM in its slice, charged to it
+ * (vm_restart_begin). Returns whether the VCPU can run now. */
+static bool sched_restart(struct vm *vm)
 {
-	uint64_t start = rdtsc(), overrun_end = UINT64_MAX;
-	vm->slice_end = start + length;
-	vm->blocked_since_slice = false;
-	isa_set_on_cpu(&vm->isa, start, true);
-	vm->dev_deadline = 0;
+	if (!vm->restarting)
+		return true;
+	uint64_t t = rdtsc();
+	const char *err;
+	if (!vm_restart_step(vm, vm->slice_end, &err))
+		vm_end(vm, VM_CRASHED, "reset failed: %s", err);
+	vm->cpu_ticks += rdtsc() - t;
+	return !vm->restarting && vm->state == VM_RUNNING;
+}
+
+/* Run the VCPU until its slice ends, it blocks, yields or ends. The time
+ * from each entry to the end of its exit's handling is that VM's CPU time;
+ * while it runs, its PIT edges coalesce as on a PC (vmm/dev/isa.c). */
+static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
+{
+	uint64_t overrun_end = UINT64_MAX;
 	for (;;) {
 		/* The monitor may have looked at another VM's VMCS meanwhile. */
 		vcpu_load(&vm->vcpu);
@@ -247,6 +258,17 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 		if (kind == SLICE_TURN && rdtsc() >= vmm->wake_deadline)
 			sched_boost(vmm, vm);
 	}
+}
+
+static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enum slice_kind kind)
+{
+	uint64_t start = rdtsc();
+	vm->slice_end = start + length;
+	vm->blocked_since_slice = false;
+	isa_set_on_cpu(&vm->isa, start, true);
+	vm->dev_deadline = 0;
+	if (sched_restart(vm))
+		sched_run_vcpu(vmm, vm, kind);
 	uint64_t end = rdtsc();
 	if (kind == SLICE_TURN && end > vm->slice_end) /* boosts charge their own time */
 		vm->slice_debt = min_u64(vm->slice_debt + (end - vm->slice_end), vmm->quantum_ticks);
@@ -268,7 +290,7 @@ static struct vm *sched_pick(struct vmm *vmm)
 {
 	for (unsigned n = 0; n < vmm->nvms; n++) {
 		struct vm *vm = &vmm->vms[(vmm->next + n) % vmm->nvms];
-		if (vm->state == VM_RUNNING) {
+		if (vm->state == VM_RUNNING && !vm_console_stalled(vm)) {
 			vmm->next = (vm->id + 1) % vmm->nvms;
 			return vm;
 		}
@@ -311,6 +333,7 @@ void vmm_run(struct vmm *vmm)
 		while (rdtsc() < until)
 			cpu_pause();
 	}
+	vmm_console_drain_all(vmm);
 	conmux_flush(&vmm->mon.cm); /* partial lines of the last 250 ms */
 	console_set_sink(0, 0); /* the summary goes out plain, no prompt between lines */
 	vmm_print_summary(vmm);

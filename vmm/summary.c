@@ -45,6 +45,15 @@ static void summary_ticks(const struct vm *vm)
 		isa->irq0_dropped, isa->irq0_coalesced, isa->overruns);
 }
 
+/* What the guest's console line showed and what it had to drop (written
+ * faster than the wire, to a full line: vmm/vm_console.c). */
+static void summary_console(const struct vm *vm)
+{
+	if (!vm->console.shown && !vm->console.dropped)
+		return;
+	kprintf("console: %s shown=%lu dropped=%lu\n", vm->opts.name, vm->console.shown, vm->console.dropped);
+}
+
 void vmm_print_summary(struct vmm *vmm)
 {
 	uint64_t total = rdtsc() - vmm->start_tsc;
@@ -63,5 +72,6 @@ void vmm_print_summary(struct vmm *vmm)
 		kprintf("\n");
 		summary_ports(vm);
 		summary_ticks(vm);
+		summary_console(vm);
 	}
 }

@@ -1,5 +1,5 @@
 /* VM lifecycle: ending a VM with a reason, restarting it from its image, its
- * guest-physical memory and its console. */
+ * guest-physical memory (its console line is vm_console.c). */
 #include "vmm/vm.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -48,8 +48,6 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 	return vm->ram + gpa;
 }
 
-void vm_console_putc(struct vm *vm, uint8_t c) { vm->host->console(vm->host->ctx, vm, c); }
-
 void vm_note(struct vm *vm, const char *fmt, ...)
 {
 	char line[192];
@@ -62,34 +60,49 @@ void vm_note(struct vm *vm, const char *fmt, ...)
 
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */
 
-/* Zero guest RAM in pieces, looking at the host's serial input in between. */
-static void vm_zero_ram(struct vm *vm)
+void vm_restart_begin(struct vm *vm)
 {
-	for (uint64_t off = 0; off < vm->opts.mem; off += ZERO_CHUNK) {
-		uint64_t n = vm->opts.mem - off < ZERO_CHUNK ? vm->opts.mem - off : ZERO_CHUNK;
-		memset(vm->ram + off, 0, n);
-		serial_rx_poll();
-	}
-}
-
-bool vm_restart(struct vm *vm, const char **err)
-{
-	struct guest_entry entry;
-	vm_zero_ram(vm);
-	if (loader_load(vm->image, vm->image_len, vm->ram, vm->opts.mem, &entry, err) != 0)
-		return false;
-	vcpu_reset(&vm->vcpu, &entry);
+	vm->restarting = true;
+	vm->zeroed = 0;
+	/* A fresh board: no interrupt can be due while RAM is cleared. */
 	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm_console_reset_board(vm); /* output from before the reset may still wait */
 	vm->dev_deadline = 0;
 	vm->state = VM_RUNNING;
 	vm->reason[0] = 0;
 	vm->has_exit_code = false;
 	vm->exit_code = 0;
+}
+
+/* Reload the image into the cleared RAM and reset the VCPU and the board. */
+static bool vm_restart_finish(struct vm *vm, const char **err)
+{
+	struct guest_entry entry;
+	vm->restarting = false;
+	if (loader_load(vm->image, vm->image_len, vm->ram, vm->opts.mem, &entry, err) != 0)
+		return false;
+	vcpu_reset(&vm->vcpu, &entry);
+	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm_console_reset_board(vm);
+	vm->dev_deadline = 0;
 	return true;
 }
 
-void vm_isa_tx(void *ctx, unsigned com, uint8_t byte)
+bool vm_restart_step(struct vm *vm, uint64_t until, const char **err)
 {
-	(void)com;
-	vm_console_putc(ctx, byte);
+	while (vm->zeroed < vm->opts.mem) {
+		uint64_t n = vm->opts.mem - vm->zeroed < ZERO_CHUNK ? vm->opts.mem - vm->zeroed : ZERO_CHUNK;
+		memset(vm->ram + vm->zeroed, 0, n);
+		vm->zeroed += n;
+		serial_rx_poll();
+		if (rdtsc() >= until)
+			return true;
+	}
+	return vm_restart_finish(vm, err);
+}
+
+bool vm_restart(struct vm *vm, const char **err)
+{
+	vm_restart_begin(vm);
+	return vm_restart_step(vm, UINT64_MAX, err);
 }

@@ -15,6 +15,8 @@
 
 #define VM_MAX 16
 #define VM_PORT_STATS 32 /* distinct unemulated ports counted per VM */
+#define VM_RESET_LOOP 5  /* more guest resets than this in VM_RESET_LOOP_MS: a reset loop */
+#define VM_RESET_LOOP_MS 10000
 
 enum vm_state {
 	VM_RUNNING, /* runnable: in the round robin */
@@ -33,12 +35,25 @@ struct port_stat {
 struct vm;
 
 /* What a VM tells the layer above it (the VMM), so that vm.c needs nothing
- * from vmm.h: its console bytes and the line that says how it ended. */
+ * from vmm.h: the line that says how it ended, and lines about it. Its
+ * console bytes wait in its struct vm_console, which the VMM drains. */
 struct vm_host {
-	void (*console)(void *ctx, struct vm *vm, uint8_t byte);
 	void (*ended)(void *ctx, struct vm *vm, const char *line);
 	void (*note)(void *ctx, struct vm *vm, const char *line); /* a line about it, under its name */
 	void *ctx;
+};
+
+#define VM_CONSOLE_LINE 1024 /* bytes of console output waiting for the host's wire */
+
+/* The guest's console line (vmm/vm_console.c). */
+struct vm_console {
+	uint8_t buf[VM_CONSOLE_LINE];
+	unsigned head, len;
+	uint64_t shown;   /* bytes taken to the host's console */
+	uint64_t dropped; /* bytes written while the line was full */
+	uint64_t uart_end; /* shown + len after the UARTs' last byte: TEMT once shown reaches it */
+	bool room, idle;  /* what the UARTs were told: THRE, TEMT */
+	bool stalled;     /* an instruction waits for room (port 0xE9) */
 };
 
 struct vm {
@@ -55,6 +70,7 @@ struct vm {
 	struct ept ept;
 	struct vcpu vcpu;
 	struct isa isa;
+	struct vm_console console;
 
 	enum vm_state state;
 	enum vm_state paused_from; /* what resume returns to */
@@ -63,6 +79,10 @@ struct vm {
 	bool has_exit_code;
 	unsigned resets;
 	const char *reset_reason; /* with EXIT_RESET: how the guest asked */
+	uint64_t reset_tsc[VM_RESET_LOOP]; /* the guest's last resets, a ring (vmm.c) */
+	unsigned reset_next;
+	bool restarting;          /* RAM is being cleared for a restart (vm_restart_step) */
+	uint64_t zeroed;          /* ... up to here */
 
 	uint64_t slice_end;      /* TSC deadline of the current time slice */
 	uint64_t slice_debt;     /* boosted time still to take off its next slices */
@@ -90,14 +110,34 @@ void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribut
 void vm_set_exit_code(struct vm *vm, int64_t code);
 /* Guest-physical to host pointer for [gpa, gpa+len) inside RAM, else NULL. */
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
-/* A byte of guest console output: to the monitor, prefixed per line. */
+/* A byte of guest console output onto its line; dropped (and counted) when
+ * the line is full. */
 void vm_console_putc(struct vm *vm, uint8_t c);
+/* How many bytes the line takes now. */
+unsigned vm_console_room(const struct vm *vm);
+/* The guest waits for room on its line (console.stalled) and there is none
+ * yet: the scheduler passes it over. */
+bool vm_console_stalled(struct vm *vm);
+/* Up to max waiting bytes, to the end of a line at most, for the host's
+ * console; the UARTs' THRE and TEMT follow what is left. */
+unsigned vm_console_take(struct vm *vm, uint8_t *out, unsigned max);
+/* The board was reset (isa_init): tell its UARTs the line's state again. */
+void vm_console_reset_board(struct vm *vm);
 /* A line of Kestrel's about the VM, shown under its name after whatever
  * partial line the guest had written (one line per call, no newline). */
 void vm_note(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Reload the image into zeroed RAM and restart the VCPU (reset button). */
+/* The reset button: the VM is runnable at once, but first clears its RAM,
+ * in its own time slices (vm_restart_step), and then reloads its image and
+ * restarts the VCPU. Zeroing a large guest's RAM takes long; in slices it is
+ * the guest's own time, not the other guests'. */
+void vm_restart_begin(struct vm *vm);
+/* Clears RAM until the TSC reaches until (a whole chunk at least), and when
+ * all is clear finishes the restart (restarting becomes false). False, with
+ * err, if the image no longer loads. */
+bool vm_restart_step(struct vm *vm, uint64_t until, const char **err);
+/* Both at once (a VM's first start). */
 bool vm_restart(struct vm *vm, const char **err);
-/* The UART transmit callback: guest serial bytes go to its console. */
+/* The UART transmit callback: guest serial bytes go onto its console line. */
 void vm_isa_tx(void *ctx, unsigned com, uint8_t byte);
 
 #endif

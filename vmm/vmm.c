@@ -160,22 +160,39 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 		vmm->deadline_tsc = vmm->start_tsc + tsc_from_ms(opt->timeout_ms);
 }
 
-bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err)
+static void vmm_restart(struct vmm *vmm, struct vm *vm)
 {
 	vm->resets++;
-	if (!vm_restart(vm, err))
-		return false;
+	vm_restart_begin(vm); /* the image is checked when the restart finishes (sched.c) */
 	vmm->ended_notice = false;
+}
+
+void vmm_reset_vm(struct vmm *vmm, struct vm *vm)
+{
+	memset(vm->reset_tsc, 0, sizeof(vm->reset_tsc)); /* the operator's reset starts afresh */
+	vm->reset_next = 0;
+	vmm_restart(vmm, vm);
+}
+
+/* The reset-loop rule: a guest that asks for more than VM_RESET_LOOP resets
+ * within VM_RESET_LOOP_MS is stopped. The ring holds its last VM_RESET_LOOP
+ * resets; the slot this one takes holds the oldest of them. */
+static bool vmm_reset_loop(struct vm *vm, uint64_t now)
+{
+	uint64_t oldest = vm->reset_tsc[vm->reset_next];
+	vm->reset_tsc[vm->reset_next] = now;
+	vm->reset_next = (vm->reset_next + 1) % VM_RESET_LOOP;
+	if (!oldest || now - oldest >= tsc_from_ms(VM_RESET_LOOP_MS))
+		return false;
+	vm_end(vm, VM_STOPPED, "reset loop: %u resets in %lu ms", VM_RESET_LOOP + 1, tsc_to_ms(now - oldest));
 	return true;
 }
 
 enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why)
 {
-	const char *err;
-	vm_note(vm, "*** %s: restarting", why);
-	if (!vmm_reset_vm(vmm, vm, &err)) {
-		vm_end(vm, VM_CRASHED, "reset failed: %s", err);
+	if (vmm_reset_loop(vm, rdtsc()))
 		return EXIT_STOPPED;
-	}
+	vm_note(vm, "*** %s: restarting", why);
+	vmm_restart(vmm, vm);
 	return EXIT_RESCHEDULE;
 }

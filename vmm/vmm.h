@@ -47,6 +47,7 @@ struct vmm {
 	uint64_t boost_ticks;             /* a runnable VM's boost (sched.c) */
 	uint64_t host_poll_ticks, next_host_poll; /* host console polling on exits */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
+	unsigned console_next;            /* whose console line drains first (guest_console.c) */
 	bool monitor_on;
 	bool ended_notice; /* "all guests have ended" was said */
 	struct monitor mon;
@@ -59,14 +60,21 @@ bool vmm_probe(struct vmm *vmm);
 void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_module *mods, unsigned nmods);
 /* Run the guests until all have ended or the timeout; then the summary. */
 void vmm_run(struct vmm *vmm);
-/* Reload a VM's image and start it again (guest reset, operator's reset). */
-bool vmm_reset_vm(struct vmm *vmm, struct vm *vm, const char **err);
-/* A guest asked for a reset (port 0xCF9, keyboard controller). */
+/* The operator's reset: the VM clears its RAM in its own time slices, then
+ * starts its image again (vm_restart_begin). */
+void vmm_reset_vm(struct vmm *vmm, struct vm *vm);
+/* A guest asked for a reset (port 0xCF9, keyboard controller): a reset as
+ * the operator's, unless it is a reset loop (the VM is then stopped). */
 enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why);
 void vmm_print_summary(struct vmm *vmm);
 /* Hand the host console to the monitor (vmm/monitor_ops.c). */
 void vmm_monitor_start(struct vmm *vmm);
 /* Point vmm->vm_host at the monitor or the plain console. */
 void vmm_guest_console_init(struct vmm *vmm);
+/* Move guests' console output to the host's console, as much as the wire
+ * takes without waiting, a line per guest in turn. */
+void vmm_console_drain(struct vmm *vmm);
+/* Everything still on every guest's line (before the summary). */
+void vmm_console_drain_all(struct vmm *vmm);
 
 #endif

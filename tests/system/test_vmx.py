@@ -129,6 +129,10 @@ def test_hostile_guests_are_contained():
     if run.lines("[reset] now") == [] or any(l != "[reset] now" for l in run.lines("[reset] now")):
         run.fail(f"'now' should be a line of its own: {run.lines('[reset] ')[:6]}")
     run.expect_not("[reset] still here")
+    # it resets at once every time: the sixth reset within 10 s stops it
+    expect_state(run, "reset", "stopped", None, "reset loop: 6 resets in ")
+    if len(run.lines("[reset] *** reset through port 0xCF9: restarting")) != 5:
+        run.fail("reset should restart 5 times before the reset loop stops it")
     expect_state(run, "oob", "crashed", None, "EPT violation")
     expect_state(run, "pm32", "stopped", 0)
 

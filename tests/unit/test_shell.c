@@ -196,7 +196,8 @@ static int setup(void **state)
 	nr_vms = 3;
 	vms[0].info = (struct monitor_vm_info){
 		.id = 0, .name = "hello64", .state = "running", .reason = "", .image = "hello64.elf (ELF64)",
-		.cpu_mode = "long", .mem_bytes = 16u << 20, .exits = 1234, .run_ns = 2500000000ull};
+		.cpu_mode = "long", .mem_bytes = 16u << 20, .exits = 1234, .run_ns = 2500000000ull,
+		.console_shown = 4096, .console_dropped = 17};
 	vms[1].info = (struct monitor_vm_info){
 		.id = 1, .name = "rm16", .state = "paused", .reason = "operator", .image = "rm16.bin (flat real mode)",
 		.cpu_mode = "real", .mem_bytes = 640u << 10, .exits = 50, .run_ns = 1000000};
@@ -305,12 +306,14 @@ static void test_info(void **state)
 	static const char hello[] = "id:        0\nname:      hello64\nstate:     running\nreason:    -\n"
 				    "exit code: -\nimage:     hello64.elf (ELF64)\n"
 				    "memory:    16 MiB (16777216 bytes)\ncpu mode:  long\n"
-				    "exits:     1234\ncpu time:  2.500 s (25.00% since boot)\n";
+				    "exits:     1234\ncpu time:  2.500 s (25.00% since boot)\n"
+				    "console:   4096 bytes shown, 17 dropped (written faster than the line)\n";
 	check_cmd("info hello64", hello);
 	check_cmd("info 0", hello);
 	check_cmd("info 2", "id:        2\nname:      crash\nstate:     stopped\nreason:    triple fault\n"
 			    "exit code: -3\nimage:     crash.elf (ELF32)\nmemory:    1000 bytes (1000 bytes)\n"
-			    "cpu mode:  protected\nexits:     7\ncpu time:  0.000 s (0.00% since boot)\n");
+			    "cpu mode:  protected\nexits:     7\ncpu time:  0.000 s (0.00% since boot)\n"
+			    "console:   0 bytes shown, 0 dropped (written faster than the line)\n");
 	check_cmd("info nosuch", "no such VM 'nosuch'\n");
 	check_cmd("info 3", "no such VM '3'\n");
 	check_cmd("info 0x0", "no such VM '0x0'\n");

@@ -43,6 +43,12 @@ void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 	isa->c0_generation = isa->pit.c0_generation;
 }
 
+void isa_set_line_status(struct isa *isa, bool room, bool idle)
+{
+	uart_set_line_status(&isa->com1, room, idle);
+	uart_set_line_status(&isa->com2, room, idle);
+}
+
 /* An edge into the 8259A edge latch. */
 static void isa_pulse_irq0(struct isa *isa)
 {

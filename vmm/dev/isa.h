@@ -58,6 +58,9 @@ void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
  * CPU it does, because the guest must run to reach that EOI
  * (isa_intr_waiting). */
 uint64_t isa_next_deadline(struct isa *isa, uint64_t now);
+/* The console line both UARTs transmit to: room for more bytes, all sent
+ * (uart_set_line_status). */
+void isa_set_line_status(struct isa *isa, bool room, bool idle);
 bool isa_intr(const struct isa *isa);
 /* INTR is up, or will be as soon as the guest ends the interrupts in
  * service: a runnable guest preempted inside its handler takes the request

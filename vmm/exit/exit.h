@@ -17,6 +17,8 @@ enum exit_action {
 	EXIT_RESCHEDULE, /* give the CPU to the next VM (yield, HLT, reset) */
 	EXIT_STOPPED,    /* the handler ended the VM (vm_end was called) */
 	EXIT_RESET,      /* the guest reset its machine (vm->reset_reason says how) */
+	EXIT_RETRY,      /* the instruction did not retire (the console line is full): the
+			  * next VM runs, and this one executes it again */
 };
 
 typedef enum exit_action (*exit_handler)(struct vm *vm, const struct vm_exit *e);

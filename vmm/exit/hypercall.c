@@ -1,7 +1,6 @@
 /* VMCALL: Kestrel's hypercall ABI (vmm/exit/hypercall.h, docs/hypercalls.md).
  * Only CPL 0 may call; elsewhere VMCALL raises #UD, as on a CPU with no
  * hypervisor to answer it. */
-#include "kernel/serial.h"
 #include "kernel/tsc.h"
 #include "vmm/exit/exit.h"
 #include "vmm/inject.h"
@@ -10,9 +9,9 @@
 #include "vmm/vm.h"
 
 /*
- * Writes what the host's serial line can queue without waiting, at most
- * half the free space (line prefixes and CR LF add bytes), so that one call
- * never holds the CPU at 115200 baud; the guest calls again with the rest.
+ * Writes what the guest's console line takes now (vmm/vm_console.c), so that
+ * one call never waits for the wire; the guest calls again with the rest,
+ * after the others have run while its line drains.
  */
 static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len, enum exit_action *act)
 {
@@ -21,7 +20,7 @@ static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len, enum 
 	const uint8_t *p = vm_gpa(vm, gpa, len);
 	if (!p && len)
 		return HC_EINVAL;
-	uint64_t room = serial_tx_space() / 2;
+	uint64_t room = vm_console_room(vm);
 	uint64_t n = len < room ? len : room;
 	for (uint64_t i = 0; i < n; i++)
 		vm_console_putc(vm, p[i]);

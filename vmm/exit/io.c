@@ -11,8 +11,10 @@ enum exit_action exit_io(struct vm *vm, const struct vm_exit *e)
 		return exit_io_string(vm, e);
 	uint32_t mask = io_size_mask(e->io.size);
 	uint32_t val = e->io.in ? 0 : (uint32_t)vm->vcpu.regs.rax & mask;
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
 	enum exit_action act = io_bus_access(vm, e, &val);
+	if (act == EXIT_RETRY)
+		return act;
+	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
 	if (act != EXIT_RESUME)
 		return act;
 	/* A 32-bit IN writes EAX, which zero-extends into RAX; 8 and 16 bits merge. */

@@ -34,7 +34,16 @@ static bool io_kestrel(struct vm *vm, const struct vm_exit *e, uint32_t val, enu
 		return false;
 	switch (e->io.port) {
 	case KESTREL_PORT_DEBUGCON:
-		vm_console_putc(vm, (uint8_t)val);
+		/* No flow control to pace it: while the line is full the OUT
+		 * waits, as on an emulator whose debug console blocks the CPU,
+		 * but off the CPU: the scheduler passes the guest over until its
+		 * line has room, and the others run meanwhile. */
+		if (!vm_console_room(vm)) {
+			vm->console.stalled = true;
+			*act = EXIT_RETRY;
+		} else {
+			vm_console_putc(vm, (uint8_t)val);
+		}
 		return true;
 	case KESTREL_PORT_EXIT:
 		vm_set_exit_code(vm, val);

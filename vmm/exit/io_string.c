@@ -32,6 +32,8 @@ static bool io_string_element(struct vm *vm, const struct vm_exit *e, uint64_t g
 	if (!e->io.in)
 		__builtin_memcpy(&val, p, e->io.size);
 	*act = io_bus_access(vm, e, &val);
+	if (*act == EXIT_RETRY)
+		return true; /* not done: the instruction resumes at this element */
 	if (e->io.in)
 		__builtin_memcpy(p, &val, e->io.size);
 	return true;
@@ -53,14 +55,15 @@ enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e)
 			       e->io.in ? "INS" : "OUTS", e->io.port, e->gla + (uint64_t)(step * (int64_t)done), e->rip);
 			return EXIT_STOPPED;
 		}
-		done++;
+		if (act != EXIT_RETRY)
+			done++;
 	}
-	if (act != EXIT_RESUME) /* stopped or reset: the registers are not ours now */
+	if (act != EXIT_RESUME && act != EXIT_RETRY) /* stopped or reset: the registers are not ours now */
 		return act;
 	*index = reg_update(*index, *index + (uint64_t)(step * (int64_t)done), bits);
 	if (e->io.rep)
 		r->rcx = reg_update(r->rcx, (r->rcx & addr_mask(bits)) - done, bits);
 	if (count == done)
 		vcpu_skip_instruction(&vm->vcpu, e->insn_len);
-	return act;
+	return act == EXIT_RETRY ? EXIT_RESCHEDULE : act;
 }

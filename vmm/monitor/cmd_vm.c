@@ -47,6 +47,8 @@ void cmd_info(struct monitor *mon, int argc, char **argv)
 	mon_printf(mon, "exits:     %llu\ncpu time:  %llu.%03u s (%u.%02u%% since boot)\n",
 		   (unsigned long long)info.exits, (unsigned long long)(info.run_ns / 1000000000ull),
 		   (unsigned)(info.run_ns / 1000000 % 1000), share / 100, share % 100);
+	mon_printf(mon, "console:   %llu bytes shown, %llu dropped (written faster than the line)\n",
+		   (unsigned long long)info.console_shown, (unsigned long long)info.console_dropped);
 }
 
 /* Is (count a, reason i) before (count b, reason j) in "most first" order? */

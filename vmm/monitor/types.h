@@ -37,6 +37,8 @@ struct monitor_vm_info {
 	bool exit_code_valid; /* false until the guest ended with a code */
 	const uint64_t *exit_counts; /* [basic exit reason] -> count, or NULL */
 	unsigned nr_exit_counts;     /* entries in exit_counts */
+	uint64_t console_shown;      /* console bytes shown on the host's console */
+	uint64_t console_dropped;    /* console bytes written to a full line, lost */
 };
 
 /* One guest segment register as the VMCS holds it (SDM 3C 24.4.1). */
