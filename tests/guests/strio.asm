@@ -30,7 +30,11 @@
 ;   insb-accessed-dirty   INSB into a page whose PTE has A = D = 0
 ;   outsb-accessed        OUTSB from such a page
 ;   outsb-not-present     OUTSB from a not-present page to the IMR
-; PAE paging: insb-not-present into a page of a not-present PTE.
+; PAE paging: insb-not-present into a page of a not-present PTE;
+; insb-stale-pdpte into a present page after clearing the PDPTE in memory
+; (the CPU translates with the PDPTE registers loaded at MOV CR0).
+; IA-32e mode (compatibility mode, 4-level paging): insb-not-present,
+; insb-present.
 ;
 ; Each prints "strio: MODE CHECK vector=none|V [error=0x.... cr2=0x........]"
 ; and what it looked at (registers after, bytes in memory, PTE bits). A
@@ -49,6 +53,7 @@ SEL_DATA       equ 0x10
 SEL_UCODE      equ 0x18 | 3
 SEL_UDATA      equ 0x20 | 3
 SEL_TSS        equ 0x28
+SEL_CODE64     equ 0x30
 
 IDT            equ 0x1000         ; vectors 0-0x30, 32-bit gates
 TSS            equ 0x2000
@@ -61,6 +66,9 @@ PT32           equ 0x31000
 PDPT           equ 0x34000        ; PAE: PDPT, a PD, a PT with nothing present
 PD_PAE         equ 0x35000
 PT_PAE         equ 0x36000
+PML4           equ 0x37000        ; 4-level: PML4, PDPT, then the PAE PD
+PDPT_LM        equ 0x38000
+IDT64          equ 0x3000         ; vectors 0-31, 64-bit gates
 
 PIC_IMR        equ 0x21
 IMR_VALUE      equ 0x5A
@@ -98,6 +106,9 @@ P_RFRAME       equ 0x10C000
 P_USER         equ 0x10D000
 P_END          equ 0x10E000
 PAE_NP         equ 0x200040       ; PAE: in the PT with nothing present
+LM_NP          equ 0x200080       ; the same PT under 4-level paging
+MSR_EFER       equ 0xC0000080
+EFER_LME       equ 1 << 8
 
 ; ---------------------------------------------------------------- macros
 %macro PS 1+                      ; print a string
@@ -399,6 +410,43 @@ pm32:
 	PX [r_edi], 8
 	NL
 
+	mov dword [PDPT], 0             ; memory only: the PDPTE registers keep it
+	TRY
+	mov edi, P_USER + 0x40
+	mov dx, PIC_IMR
+	insb
+	ENDTRY
+	mov dword [PDPT], PD_PAE | PTE_P
+	PS "strio: pae insb-stale-pdpte"
+	call report
+	PS " byte="
+	PB P_USER + 0x40
+	NL
+
+	call long_mode_init
+	TRY
+	mov edi, LM_NP
+	mov dx, PIC_IMR
+	insb
+	ENDTRY
+	mov [r_edi], edi
+	PS "strio: long insb-not-present"
+	call report
+	PS " edi="
+	PX [r_edi], 8
+	NL
+
+	TRY
+	mov edi, P_USER + 0x60
+	mov dx, PIC_IMR
+	insb
+	ENDTRY
+	PS "strio: long insb-present"
+	call report
+	PS " byte="
+	PB P_USER + 0x60
+	NL
+
 	PS "strio: done", 10
 	mov dx, COM1_LSR
 .drain:
@@ -472,6 +520,50 @@ paging_pae_init:
 	mov eax, cr0
 	or eax, CR0_PG
 	mov cr0, eax
+	ret
+
+; IA-32e mode, 4-level paging over the PAE PD, but still running this
+; 32-bit code: CS is a 32-bit segment, so compatibility mode. Exceptions go
+; through a 64-bit IDT to 64-bit handlers.
+long_mode_init:
+	mov eax, cr0
+	and eax, ~CR0_PG
+	mov cr0, eax
+	xor eax, eax
+	mov edi, PML4
+	mov ecx, 2 * 1024
+	rep stosd
+	mov dword [PML4], PDPT_LM | PTE_URW
+	mov dword [PDPT_LM], PD_PAE | PTE_URW
+	mov eax, PML4
+	mov cr3, eax
+	mov ecx, MSR_EFER
+	rdmsr
+	or eax, EFER_LME
+	wrmsr
+	mov eax, cr0
+	or eax, CR0_PG                  ; IA-32e mode: LMA
+	mov cr0, eax
+	jmp SEL_CODE:.compat
+.compat:
+	xor ebx, ebx
+	mov edi, IDT64
+.gate:
+	mov eax, ebx
+	shl eax, 4
+	add eax, exc64_stubs
+	mov [edi], ax
+	mov word [edi + 2], SEL_CODE64
+	mov word [edi + 4], 0x8E00      ; present, DPL 0, 64-bit interrupt gate
+	shr eax, 16
+	mov [edi + 6], ax
+	mov dword [edi + 8], 0
+	mov dword [edi + 12], 0
+	add edi, 16
+	inc ebx
+	cmp ebx, 32
+	jb .gate
+	lidt [idt64_desc]
 	ret
 
 ; Counter 2, lobyte/hibyte, mode 0, count 0x1234, its gate held low so it
@@ -606,6 +698,36 @@ back_from_ring3:
 	mov esp, [r_esp]
 	jmp dword [r_resume]
 
+; The same in IA-32e mode, from 64-bit code: back to the resume point in
+; compatibility mode through IRETQ.
+bits 64
+	align 16
+exc64_stubs:
+%assign v 0
+%rep 32
+	push strict qword v
+	jmp strict near exc64_common
+	align 16, db 0xCC
+%assign v v + 1
+%endrep
+
+exc64_common:
+	mov eax, [rsp]
+	mov [r_vec], eax
+	mov eax, [rsp + 8]
+	mov [r_err], eax
+	mov rax, cr2
+	mov [r_cr2], eax
+	mov eax, [r_esp]
+	push qword SEL_DATA
+	push rax
+	pushfq
+	push qword SEL_CODE
+	mov eax, [r_resume]
+	push rax
+	iretq
+bits 32
+
 ; ---------------------------------------------------------------- printing
 putc:                                   ; al; clobbers ah, dx
 	mov ah, al
@@ -735,11 +857,14 @@ gdt:
 	dq 0x00CFF2000000FFFF           ; 0x20 data32, DPL 3
 	dw TSS_SIZE - 1, TSS & 0xFFFF   ; 0x28 32-bit TSS (available)
 	db (TSS >> 16) & 0xFF, 0x89, 0, (TSS >> 24) & 0xFF
+	dq 0x00AF9A000000FFFF           ; 0x30 code64
 gdt_end:
 gdt_desc:   dw gdt_end - gdt - 1
 	    dd gdt
 idt_desc:   dw (VEC_BACK + 1) * 8 - 1
 	    dd IDT
+idt64_desc: dw 32 * 16 - 1
+	    dd IDT64
 
 	align 4
 r_resume:   dd 0

@@ -1,7 +1,8 @@
 """Issue 9, item 3: string I/O as the CPU does it.
 
 One flat guest (tests/guests/strio.asm, docs/guests.md "strio") runs INS and
-OUTS in real mode, under 32-bit paging at CPL 0 and 3, and under PAE paging:
+OUTS in real mode, under 32-bit paging at CPL 0 and 3, under PAE paging and
+in IA-32e (compatibility) mode:
 on bare Bochs, booted from a floppy with no hypervisor (the oracle: what the
 emulated CPU does), and as a Kestrel guest, where every INS/OUTS exits and
 Kestrel emulates it (vmm/exit/io_string.c, vmm/mem/page_walk.c). Both runs
@@ -69,6 +70,14 @@ EXPECTED = [
     (f"strio: pae insb-not-present {PF_NOT_PRESENT_WRITE} cr2=0x00200040 edi=0x00200040",
      "PAE paging, the PDPTEs from the registers MOV CR0 loaded (SDM 3A 4.4.1): a PTE with P=0 is #PF with P=0 "
      f"(SDM 3A 4.4.2, 4.7); {WHY_INS_WRITE}; {WHY_FAULT}"),
+    ("strio: pae insb-stale-pdpte vector=none byte=0x5a",
+     "PAE paging translates through the four PDPTE registers, loaded from memory only at MOV CR3 and at MOV "
+     "CR0/CR4 changes of paging bits (SDM 3A 4.4.1): clearing the PDPTE in memory alone changes nothing"),
+    (f"strio: long insb-not-present {PF_NOT_PRESENT_WRITE} cr2=0x00200080 edi=0x00200080",
+     "IA-32e mode (compatibility mode: 32-bit addresses, 4-level paging, SDM 3A 4.5): a PTE with P=0 is #PF "
+     f"with P=0 (SDM 3A 4.7); {WHY_INS_WRITE}; {WHY_FAULT}"),
+    ("strio: long insb-present vector=none byte=0x5a",
+     "4-level paging through PML4E, PDPTE and a 2 MiB PDE (SDM 3A 4.5.4): the byte lands"),
     ("strio: done", "the guest's last line"),
 ]
 
