@@ -62,20 +62,30 @@ static bool element_map(struct vm *vm, uint64_t gla, uint64_t lin_mask, const st
 	return true;
 }
 
+/* Between the element's pieces and a little-endian port value. */
+static void element_copy(const struct element *el, uint8_t *buf, bool to_memory)
+{
+	unsigned off = 0;
+	for (unsigned i = 0; i < 2 && el->len[i]; i++) {
+		if (to_memory)
+			__builtin_memcpy(el->piece[i], buf + off, el->len[i]);
+		else
+			__builtin_memcpy(buf + off, el->piece[i], el->len[i]);
+		off += el->len[i];
+	}
+}
+
 static enum exit_action element_io(struct vm *vm, const struct vm_exit *e, const struct element *el)
 {
-	uint8_t buf[4];
-	uint32_t val = 0;
-	if (!e->io.in) {
-		__builtin_memcpy(buf, el->piece[0], el->len[0]);
-		__builtin_memcpy(buf + el->len[0], el->piece[1], el->len[1]);
-		__builtin_memcpy(&val, buf, e->io.size);
-	}
+	uint8_t buf[4] = {0};
+	uint32_t val;
+	if (!e->io.in)
+		element_copy(el, buf, false);
+	__builtin_memcpy(&val, buf, sizeof(val));
 	enum exit_action act = io_bus_access(vm, e, &val);
 	if (e->io.in) {
-		__builtin_memcpy(buf, &val, e->io.size);
-		__builtin_memcpy(el->piece[0], buf, el->len[0]);
-		__builtin_memcpy(el->piece[1], buf + el->len[0], el->len[1]);
+		__builtin_memcpy(buf, &val, sizeof(val));
+		element_copy(el, buf, true);
 	}
 	return act;
 }
