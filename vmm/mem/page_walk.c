@@ -109,8 +109,9 @@ static bool allowed(const struct walk *w)
 }
 
 /* Accessed in every entry used, dirty in the last one for a write (SDM 3A
- * 4.8). Only once the access is allowed, as Bochs does: SDM 4.8 lets a CPU
- * set them for a faulting access too, so a guest cannot tell the difference. */
+ * 4.8), and only once the access is allowed, as Bochs does. SDM 3A 6.15
+ * (interrupt 14, a footnote) has a protection fault set the PDE's accessed
+ * flag and leaves the PTE's model specific: a fault here sets none. */
 static bool mark_used(const struct walk *w)
 {
 	for (unsigned i = 0; i < w->used; i++) {
