@@ -23,6 +23,7 @@
 ;   ring3-insb-supervisor INSB at CPL 3 (IOPL 3) into a supervisor page
 ;   ring3-insb-user       INSB at CPL 3 into a user page
 ;   rep-insb-cross        REP INSB, ECX = 8, 4 bytes before a not-present page
+;   rep-insb-down         the same with DF = 1, 4 bytes above one
 ;   insw-split-not-present INSW at the last byte of a page before a
 ;                         not-present one
 ;   insw-split-remap      INSW at the last byte of a page whose linear
@@ -325,6 +326,28 @@ pm32:
 	PX [r_edi], 8
 	PS " written="
 	mov esi, P_X1 + 0xFF0
+	call count_imr
+	PX ebx, 2
+	NL
+
+	TRY
+	std                             ; downwards, into the page below
+	mov edi, P_S1 + 3
+	mov ecx, 8
+	mov dx, PIC_IMR
+	rep insb
+	ENDTRY
+	cld
+	mov [r_edi], edi
+	mov [r_ecx], ecx
+	PS "strio: pm32 rep-insb-down"
+	call report
+	PS " ecx="
+	PX [r_ecx], 8
+	PS " edi="
+	PX [r_edi], 8
+	PS " written="
+	mov esi, P_S1
 	call count_imr
 	PX ebx, 2
 	NL

@@ -51,6 +51,10 @@ EXPECTED = [
      "REP INSB with ECX=8 from EDI=0x105FFC: the four bytes before the not-present page are written, the fifth "
      "faults, and ECX/EDI count the elements done so that the instruction restarts there (SDM 2 'REP/REPE/REPZ/"
      "REPNE/REPNZ': registers are updated per iteration and a fault comes between iterations; SDM 3A 6.5)"),
+    (f"strio: pm32 rep-insb-down {PF_NOT_PRESENT_WRITE} cr2=0x00106fff ecx=0x00000004 edi=0x00106fff "
+     "written=0x04",
+     "with DF=1 EDI steps down (SDM 2 'INS/INSB/INSW/INSD'): from 0x107003 four bytes land, the fifth at "
+     "0x106FFF is on the not-present page below; ECX and EDI count the four, CR2 is 0x106FFF"),
     (f"strio: pm32 insw-split-not-present {PF_NOT_PRESENT_WRITE} cr2=0x00108000 edi=0x00107fff byte=0x00",
      "INSW at the last byte of a page puts its second byte on the next page, which is translated too; that "
      "page is not present, so #PF with CR2 = the address of the byte that faulted, 0x108000, not the "
