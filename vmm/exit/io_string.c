@@ -42,22 +42,33 @@ struct element {
 	unsigned len[2];
 };
 
-/* False: *bad is the linear address that faulted (*error its #PF code) or
- * that lies outside guest RAM (*error ~0). */
+/* Why an element could not be mapped: a #PF (error), or a guest-physical
+ * address outside guest RAM, of a paging-structure entry or of the data. */
+struct miss {
+	enum page_walk_status status;
+	uint64_t gla, gpa;
+	uint32_t error;
+	bool data;
+};
+
 static bool element_map(struct vm *vm, uint64_t gla, uint64_t lin_mask, const struct vm_exit *e, struct element *el,
-                        uint64_t *bad, uint32_t *error)
+                        struct miss *miss)
 {
 	unsigned first = PAGE_SIZE - (gla & (PAGE_SIZE - 1));
 	el->len[0] = first < e->io.size ? first : e->io.size;
 	el->len[1] = e->io.size - el->len[0];
 	for (unsigned i = 0; i < 2 && el->len[i]; i++) {
 		uint64_t at = i ? (gla + el->len[0]) & lin_mask : gla;
-		struct page_walk_result w;
+		struct page_walk_result w = {0};
 		enum page_walk_status st = guest_translate(vm, at, e->io.in ? PAGE_WALK_WRITE : 0, &w);
-		*bad = at;
-		*error = st == PAGE_WALK_FAULT ? w.error : ~0u;
-		if (st != PAGE_WALK_OK || !(el->piece[i] = vm_gpa(vm, w.gpa, el->len[i])))
-			return false;
+		if (st == PAGE_WALK_OK && (el->piece[i] = vm_gpa(vm, w.gpa, el->len[i])))
+			continue;
+		*miss = (struct miss){.status = st == PAGE_WALK_OK ? PAGE_WALK_NO_RAM : st,
+		                      .gla = at,
+		                      .gpa = w.gpa,
+		                      .error = w.error,
+		                      .data = st == PAGE_WALK_OK};
+		return false;
 	}
 	return true;
 }
@@ -109,31 +120,30 @@ enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e)
 	uint64_t lin_mask = vcpu_code_bits() == 64 ? ~0ull : 0xFFFFFFFF;
 	uint64_t base = e->gla - (*index & mask); /* the segment base */
 	enum exit_action act = EXIT_RESUME;
-	uint64_t done = 0, bad = 0;
-	uint32_t error = 0;
-	bool faulted = false;
+	uint64_t done = 0;
+	struct miss miss = {.status = PAGE_WALK_OK};
 	while (done < n && act == EXIT_RESUME) {
 		uint64_t gla = (base + ((*index + (uint64_t)(step * (int64_t)done)) & mask)) & lin_mask;
 		struct element el;
-		if (!element_map(vm, gla, lin_mask, e, &el, &bad, &error)) {
-			faulted = true;
+		if (!element_map(vm, gla, lin_mask, e, &el, &miss))
 			break;
-		}
 		act = element_io(vm, e, &el);
 		done++;
 	}
 	if (act != EXIT_RESUME) /* stopped or reset: the registers are not ours now */
 		return act;
-	if (faulted && error == ~0u) {
-		vm_end(vm, VM_CRASHED, "%s on port 0x%x: linear address 0x%lx is outside guest RAM, RIP 0x%lx",
-		       e->io.in ? "INS" : "OUTS", e->io.port, bad, e->rip);
+	if (miss.status == PAGE_WALK_NO_RAM) {
+		vm_end(vm, VM_CRASHED,
+		       "%s on port 0x%x at linear 0x%lx: %s at guest-physical 0x%lx is outside guest RAM, RIP 0x%lx",
+		       e->io.in ? "INS" : "OUTS", e->io.port, miss.gla,
+		       miss.data ? "the operand" : "a paging-structure entry", miss.gpa, e->rip);
 		return EXIT_STOPPED;
 	}
 	*index = reg_update(*index, *index + (uint64_t)(step * (int64_t)done), bits);
 	if (e->io.rep)
 		r->rcx = reg_update(r->rcx, (r->rcx & mask) - done, bits);
-	if (faulted)
-		raise_page_fault(vm, bad, error);
+	if (miss.status == PAGE_WALK_FAULT)
+		raise_page_fault(vm, miss.gla, miss.error);
 	else if (count == done)
 		vcpu_skip_instruction(&vm->vcpu, e->insn_len);
 	return act;
