@@ -32,6 +32,7 @@
 ;   outsb-accessed        OUTSB from such a page
 ;   outsb-not-present     OUTSB from a not-present page to the IMR
 ; PAE paging: insb-not-present into a page of a not-present PTE;
+; insb-reserved-bit into a 2 MiB page whose PDE sets reserved bit 13;
 ; insb-stale-pdpte into a present page after clearing the PDPTE in memory
 ; (the CPU translates with the PDPTE registers loaded at MOV CR0).
 ; IA-32e mode (compatibility mode, 4-level paging): insb-not-present,
@@ -108,6 +109,7 @@ P_USER         equ 0x10D000
 P_END          equ 0x10E000
 PAE_NP         equ 0x200040       ; PAE: in the PT with nothing present
 LM_NP          equ 0x200080       ; the same PT under 4-level paging
+PAE_RSVD       equ 0x400040       ; PAE: a 2 MiB page with reserved bit 13 set
 MSR_EFER       equ 0xC0000080
 EFER_LME       equ 1 << 8
 
@@ -433,6 +435,18 @@ pm32:
 	PX [r_edi], 8
 	NL
 
+	TRY
+	mov edi, PAE_RSVD
+	mov dx, PIC_IMR
+	insb
+	ENDTRY
+	mov [r_edi], edi
+	PS "strio: pae insb-reserved-bit"
+	call report
+	PS " edi="
+	PX [r_edi], 8
+	NL
+
 	mov dword [PDPT], 0             ; memory only: the PDPTE registers keep it
 	TRY
 	mov edi, P_USER + 0x40
@@ -523,7 +537,8 @@ paging32_init:
 	mov cr0, eax
 	ret
 
-; PAE: 0-2 MiB one 2 MiB page, 2-4 MiB a PT with nothing present.
+; PAE: 0-2 MiB one 2 MiB page, 2-4 MiB a PT with nothing present, 4-6 MiB
+; a 2 MiB page with a reserved bit.
 paging_pae_init:
 	mov eax, cr0
 	and eax, ~CR0_PG
@@ -535,6 +550,7 @@ paging_pae_init:
 	mov dword [PDPT], PD_PAE | PTE_P
 	mov dword [PD_PAE], PTE_URW | PTE_PS
 	mov dword [PD_PAE + 8], PT_PAE | PTE_URW
+	mov dword [PD_PAE + 16], 0x400000 | PTE_URW | PTE_PS | 1 << 13
 	mov eax, cr4
 	or eax, CR4_PAE
 	mov cr4, eax

@@ -74,6 +74,9 @@ EXPECTED = [
     (f"strio: pae insb-not-present {PF_NOT_PRESENT_WRITE} cr2=0x00200040 edi=0x00200040",
      "PAE paging, the PDPTEs from the registers MOV CR0 loaded (SDM 3A 4.4.1): a PTE with P=0 is #PF with P=0 "
      f"(SDM 3A 4.4.2, 4.7); {WHY_INS_WRITE}; {WHY_FAULT}"),
+    ("strio: pae insb-reserved-bit vector=14 error=0x000b cr2=0x00400040 edi=0x00400040",
+     "a present PDE mapping a 2 MiB page has reserved bits 20:13 (SDM 3A 4.4.2, table 4-9): bit 13 set is #PF "
+     f"with P=1 and RSVD=1, and W/R=1 for the INS write (SDM 3A 4.7); {WHY_FAULT}"),
     ("strio: pae insb-stale-pdpte vector=none byte=0x5a",
      "PAE paging translates through the four PDPTE registers, loaded from memory only at MOV CR3 and at MOV "
      "CR0/CR4 changes of paging bits (SDM 3A 4.4.1): clearing the PDPTE in memory alone changes nothing"),
