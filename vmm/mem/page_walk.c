@@ -63,8 +63,8 @@ static bool is_large(const struct walk *w, unsigned shift, uint64_t e)
 	return shift == 21 || shift == 30;
 }
 
-/* Reserved bits of a present entry (SDM 3A tables 4-5, 4-8 to 4-11, 4-14 to
- * 4-19): physical-address bits at or above MAXPHYADDR, XD without
+/* Reserved bits of a present entry (the entry formats of SDM 3A 4.3, 4.4.2
+ * and 4.5.4): physical-address bits at or above MAXPHYADDR, XD without
  * EFER.NXE, PS in a PML4E, the low address bits of a large page. */
 static uint64_t reserved(const struct walk *w, unsigned shift, uint64_t e)
 {
