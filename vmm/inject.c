@@ -13,13 +13,14 @@
 #define CR4_VME_BIT (1ull << 0)
 #define TSS32_IOMAP_BASE 0x66 /* 16-bit offset of the I/O permission bitmap (SDM 3A 8.2.1) */
 
+/* The CPU reads the TSS with implicit supervisor-mode accesses (SDM 3A 4.6). */
 static bool inject_read_guest(struct vm *vm, uint64_t gla, void *buf, unsigned len)
 {
 	uint8_t *out = buf;
 	for (unsigned i = 0; i < len; i++) {
-		uint64_t gpa;
+		struct page_walk_result w;
 		const uint8_t *p;
-		if (!guest_linear_to_phys(vm, gla + i, false, &gpa) || !(p = vm_gpa(vm, gpa, 1)))
+		if (guest_translate(vm, gla + i, PAGE_WALK_IMPLICIT, &w) != PAGE_WALK_OK || !(p = vm_gpa(vm, w.gpa, 1)))
 			return false;
 		out[i] = *p;
 	}

@@ -7,6 +7,7 @@ emulator's log (see Run.fail).
 """
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -169,6 +170,56 @@ def run_bochs(iso, model="corei7_skylake_x", timeout=300, name="bochs", megs=256
     # An abort (e.g. the sound-card one) is on Bochs's stderr, not in its log.
     said = bochsrc.explain(output, log_text, read_log(rc))
     return Run(name, text, log_text + (f"\n{said}\n" if said else ""), status, elapsed)
+
+
+FLOPPY_BYTES = 1474560
+
+
+def floppy_config(img, model, name, serial):
+    """The generated Kestrel configuration with a floppy instead of the CD-ROM.
+
+    Bochs ignores unknown MSRs by default (RDMSR returns 0, WRMSR is dropped);
+    ignore_bad_msrs=0 makes them #GP as on hardware."""
+    log = os.path.join(OUT, f"{name}.bochs.log")
+    text = bochsrc.config(img, log, f"com1: enabled=1, mode=file, dev={serial}", model=model, megs=32)
+    for pattern, repl in ((r"^ata0-slave:.*$", f"floppya: 1_44={img}, status=inserted"),
+                          (r"^boot:.*$", "boot: floppy"),
+                          (r"^(cpu:.*)$", r"\1, ignore_bad_msrs=0")):
+        text, n = re.subn(pattern, repl, text, flags=re.M)
+        assert n == 1, f"scripts/bochsrc.py changed: no line matches {pattern!r} in\n{text}"
+    return text, log
+
+
+def run_bare_floppy(image, name, model="corei7_skylake_x", timeout=180):
+    """Boot a flat guest that is also a boot sector (tests/guests/bootload.inc)
+    from a floppy on bare Bochs, with no hypervisor: the emulated CPU is the
+    oracle the Kestrel run is compared with."""
+    if not os.path.exists(image):
+        raise AssertionError(f"{image} is missing: run make iso")
+    os.makedirs(OUT, exist_ok=True)
+    img = os.path.join(OUT, f"{name}.img")
+    with open(image, "rb") as fh:
+        data = fh.read()
+    assert len(data) % 512 == 0 and data[510:512] == b"\x55\xaa", f"{image} is not a boot-sector image"
+    with open(img, "wb") as fh:
+        fh.write(data + bytes(FLOPPY_BYTES - len(data)))
+    serial = os.path.join(OUT, f"{name}.serial.txt")
+    if os.path.exists(serial):
+        os.unlink(serial)
+    text, log = floppy_config(img, model, name, serial)
+    rc = os.path.join(OUT, f"{name}.bochsrc")
+    cont = bochsrc.write(rc, text)
+    t0 = time.monotonic()
+    output = ""
+    try:
+        r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout, cwd=OUT)
+        status, output = r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        status = None
+    said = bochsrc.explain(output, read_log(log), text)
+    return Run(name, read_log(serial).replace("\r", ""), read_log(log) + (f"\n{said}\n" if said else ""),
+               status, time.monotonic() - t0)
 
 
 class BochsSession:

@@ -12,18 +12,14 @@ Bochs (no injector), the native INT 0x21 outcome under Kestrel.
 """
 import os
 import re
-import subprocess
-import time
 
 import pytest
 
-from kestrel import GUESTS, OUT, BochsSession, Run, build_iso, read_log
-import bochsrc  # noqa: E402  (kestrel puts scripts/ on the path)
+from kestrel import GUESTS, BochsSession, build_iso, run_bare_floppy
 
 MODELS = ["corei7_skylake_x", "tigerlake"]
 IMAGE = os.path.join(GUESTS, "modes.bin")
 INJECT = "inject modes 0x21 swint len=2"
-FLOPPY_BYTES = 1474560
 
 # ---- the expected table -----------------------------------------------------
 
@@ -116,49 +112,8 @@ def compare(run, got, want, what):
 
 # ---- bare Bochs -----------------------------------------------------------------
 
-def floppy_config(img, model, name, serial):
-    """The generated Kestrel configuration with a floppy instead of the CD-ROM.
-
-    Bochs ignores unknown MSRs by default (RDMSR returns 0, WRMSR is dropped);
-    ignore_bad_msrs=0 makes them #GP as on hardware."""
-    log = os.path.join(OUT, f"{name}.bochs.log")
-    text = bochsrc.config(img, log, f"com1: enabled=1, mode=file, dev={serial}", model=model, megs=32)
-    for pattern, repl in ((r"^ata0-slave:.*$", f"floppya: 1_44={img}, status=inserted"),
-                          (r"^boot:.*$", "boot: floppy"),
-                          (r"^(cpu:.*)$", r"\1, ignore_bad_msrs=0")):
-        text, n = re.subn(pattern, repl, text, flags=re.M)
-        assert n == 1, f"scripts/bochsrc.py changed: no line matches {pattern!r} in\n{text}"
-    return text, log
-
-
-def run_bare(model, timeout=180):
-    if not os.path.exists(IMAGE):
-        pytest.fail(f"{IMAGE} is missing: run make iso")
-    os.makedirs(OUT, exist_ok=True)
-    name = f"modes-bare-{model}"
-    img = os.path.join(OUT, f"{name}.img")
-    with open(IMAGE, "rb") as fh:
-        data = fh.read()
-    assert len(data) % 512 == 0 and data[510:512] == b"\x55\xaa", "modes.bin is not a boot-sector image"
-    with open(img, "wb") as fh:
-        fh.write(data + bytes(FLOPPY_BYTES - len(data)))
-    serial = os.path.join(OUT, f"{name}.serial.txt")
-    if os.path.exists(serial):
-        os.unlink(serial)
-    text, log = floppy_config(img, model, name, serial)
-    rc = os.path.join(OUT, f"{name}.bochsrc")
-    cont = bochsrc.write(rc, text)
-    t0 = time.monotonic()
-    output = ""
-    try:
-        r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout, cwd=OUT)
-        status, output = r.returncode, r.stdout + r.stderr
-    except subprocess.TimeoutExpired:
-        status = None
-    said = bochsrc.explain(output, read_log(log), text)
-    return Run(name, read_log(serial).replace("\r", ""), read_log(log) + (f"\n{said}\n" if said else ""),
-               status, time.monotonic() - t0)
+def run_bare(model):
+    return run_bare_floppy(IMAGE, f"modes-bare-{model}", model)
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -2,14 +2,15 @@
 #ifndef KESTREL_VMM_GUEST_MEM_H
 #define KESTREL_VMM_GUEST_MEM_H
 
-#include <stdbool.h>
 #include <stdint.h>
+
+#include "vmm/mem/page_walk.h"
 
 struct vm;
 
-/* Translate a guest linear address through the guest's current paging mode
- * (none, 32-bit, PAE or 4-level). False: not mapped, or not writable when
- * write is set; the caller injects the fault or stops the guest. */
-bool guest_linear_to_phys(struct vm *vm, uint64_t gla, bool write, uint64_t *gpa);
+/* Translate a guest linear address for one access (PAGE_WALK_* flags) as
+ * the guest's CPU would now: its paging mode, CPL and RFLAGS.AC. Sets the
+ * accessed and dirty bits it uses; a fault is the caller's to inject. */
+enum page_walk_status guest_translate(struct vm *vm, uint64_t gla, unsigned access, struct page_walk_result *out);
 
 #endif

@@ -94,6 +94,10 @@ void vcpu_write_cr3(uint64_t val);
 bool vcpu_write_tsc(struct vcpu *v, uint64_t val);
 /* PAE paging outside IA-32e mode: the PDPTEs VM entry loads (SDM 3C 27.3.2.4). */
 void vcpu_set_pdptes(const uint64_t pdpte[4]);
+/* The PDPTE registers the CPU translates with (VM exit saves them with EPT). */
+void vcpu_pdptes(uint64_t pdpte[4]);
+/* The guest's CR2, as a page fault Kestrel raises sets it (SDM 3A 4.7). */
+void vcpu_set_cr2(struct vcpu *v, uint64_t cr2);
 /* Reset the FPU/SSE state to what FNINIT and power-on leave. */
 void vcpu_fpu_init(struct vcpu *v);
 

@@ -113,6 +113,14 @@ void vcpu_set_pdptes(const uint64_t pdpte[4])
 	vmcs_write(VMCS_GUEST_PDPTE3, pdpte[3]);
 }
 
+void vcpu_pdptes(uint64_t pdpte[4])
+{
+	pdpte[0] = vmcs_read(VMCS_GUEST_PDPTE0);
+	pdpte[1] = vmcs_read(VMCS_GUEST_PDPTE1);
+	pdpte[2] = vmcs_read(VMCS_GUEST_PDPTE2);
+	pdpte[3] = vmcs_read(VMCS_GUEST_PDPTE3);
+}
+
 static const enum vmcs_field seg_base[8] = {VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_SS_SELECTOR,
 					    VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
 					    VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_TR_SELECTOR};

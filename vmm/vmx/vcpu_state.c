@@ -88,6 +88,17 @@ void vcpu_load(struct vcpu *v)
 	current = v;
 }
 
+/* VMX does not switch CR2 (the VMCS guest-state area has none, SDM 3C
+ * "Guest Register State"): a loaded VCPU's CR2 is the CPU's own register,
+ * the others' wait in msrs. */
+void vcpu_set_cr2(struct vcpu *v, uint64_t cr2)
+{
+	if (current == v)
+		write_cr2(cr2);
+	else
+		v->msrs.cr2 = cr2;
+}
+
 /* Forget v as the current VCPU, so that its VMCS can be cleared and freed. */
 void vcpu_unload(struct vcpu *v)
 {
