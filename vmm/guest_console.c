@@ -54,6 +54,8 @@ static void guest_console_byte(struct vmm *vmm, struct vm *vm, uint8_t c)
  * may give its UARTs THRE back, and with it an interrupt: look again. */
 static unsigned guest_console_take(struct vmm *vmm, struct vm *vm, unsigned max)
 {
+	if (!vm->console.len)
+		return 0;
 	uint8_t buf[CONSOLE_TAKE];
 	bool intr = isa_intr(&vm->isa);
 	unsigned n = vm_console_take(vm, buf, max < CONSOLE_TAKE ? max : CONSOLE_TAKE);
