@@ -49,6 +49,7 @@
 bits 16
 org 0x7C00
 %include "guests/lib/rm.inc"
+%include "tests/guests/stage2.inc"
 
 SIG            equ 0x45444F4D     ; "MODE": first dword of sector 2
 SEL_CODE16     equ 0x08
@@ -276,88 +277,9 @@ R_HASERR       equ 12
 
 ; ---------------------------------------------------------------- sector 1
 	RM_START
-main:
-	mov [boot_drive], dl
-	cmp dword [sig2], SIG
-	je stage2
-	call bios_load                  ; only on a PC: Kestrel loaded all of us
-	cmp dword [sig2], SIG
-	je stage2
-	PUTS s_loadfail
-	EXIT 1
-
-; Read sectors 2..N one at a time to 0:7E00 (CHS from INT 13h AH=08), so one
-; read never crosses a 64 KiB DMA boundary and any floppy or disk works.
-bios_load:
-	sti                             ; the BIOS disk code waits for its IRQ
-	mov dl, [boot_drive]
-	mov ah, 0x08
-	xor di, di
-	mov es, di
-	int 0x13
-	jc .out
-	and cx, 0x3F
-	mov [spt], cx
-	movzx ax, dh
-	inc ax
-	mov [heads], ax
-	mov word [lba], 1
-	mov word [dest], 0x07E0
-.next:
-	mov ax, [lba]
-	cmp ax, TOTAL_SECTORS
-	jae .out
-	xor dx, dx
-	div word [spt]
-	inc dx
-	mov cl, dl                      ; sector 1..spt
-	xor dx, dx
-	div word [heads]
-	mov dh, dl                      ; head
-	mov ch, al                      ; cylinder bits 7:0
-	shl ah, 6
-	or cl, ah                       ; cylinder bits 9:8
-	mov dl, [boot_drive]
-	mov byte [tries], 3
-.try:
-	mov es, [dest]
-	xor bx, bx
-	mov ax, 0x0201
-	push cx
-	push dx
-	int 0x13
-	pop dx
-	pop cx
-	jnc .ok
-	dec byte [tries]
-	jz .out
-	xor ax, ax                      ; reset the drive, then again
-	int 0x13
-	jmp .try
-.ok:
-	inc word [lba]
-	add word [dest], 0x20
-	jmp .next
-.out:
-	xor ax, ax
-	mov es, ax
-	cli
-	ret
-
-boot_drive: db 0
-tries:      db 0
-spt:        dw 0
-heads:      dw 0
-lba:        dw 0
-dest:       dw 0
-s_loadfail: db "modes: could not load the image with INT 13h", 10, 0
-
-	times 510 - ($ - $$) db 0
-	dw 0xAA55
+	STAGE2_LOAD SIG, stage2, "modes"
 
 ; ---------------------------------------------------------------- sector 2
-sig2:	dd SIG
-
 stage2:
 	call com1_init
 	PUTS s_start
