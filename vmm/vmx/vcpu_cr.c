@@ -2,23 +2,13 @@
  * (SDM 3A 2.5 "Control Registers", 9.8.5 "Initializing IA-32e Mode", 4.1.1;
  * 3C 26.3.1.1 for what VM entry then requires of the real values). */
 #include "kernel/cpu.h"
-#include "kernel/fpu.h"
+#include "vmm/vmx/features.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmx/vmcs.h"
 #include "vmm/vmx/vmx_caps.h"
 
-#define CR4_VME (1ull << 0)
-#define CR4_PVI (1ull << 1)
-#define CR4_TSD (1ull << 2)
-#define CR4_DE (1ull << 3)
-#define CR4_PSE (1ull << 4)
 #define CR4_MCE (1ull << 6)
 #define CR4_PCE (1ull << 8)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_FSGSBASE (1ull << 16)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
 
 static void vcpu_set_entry_ia32e(struct vcpu *v, bool on)
 {
@@ -55,23 +45,11 @@ bool vcpu_write_cr0(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-/* CR4 bits a guest may set: those this CPU has, less what Kestrel hides. */
+/* CR4 bits a guest may set: those the feature table (vmm/vmx/features.c)
+ * offers on this CPU, and MCE and PCE, which no CPUID bit gates here. */
 static uint64_t cr4_guest_allowed(const struct vmx_caps *c)
 {
-	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE |
-		      CR4_OSFXSR | CR4_OSXMMEXCPT;
-	if (fpu_has_xsave())
-		ok |= CR4_OSXSAVE;
-	if (cpuid(0, 0).eax >= 7) {
-		struct cpuid_regs l7 = cpuid(7, 0);
-		if (l7.ebx & (1u << 0))
-			ok |= CR4_FSGSBASE;
-		if (l7.ebx & (1u << 7))
-			ok |= CR4_SMEP;
-		if (l7.ebx & (1u << 20))
-			ok |= CR4_SMAP;
-	}
-	return ok & c->cr4_fixed1;
+	return (features_cr4(c) | CR4_MCE | CR4_PCE) & c->cr4_fixed1;
 }
 
 bool vcpu_write_cr4(struct vcpu *v, uint64_t val)

@@ -17,6 +17,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 #define IA32_CSTAR 0xC0000083
 #define IA32_FMASK 0xC0000084
 #define IA32_KERNEL_GS_BASE 0xC0000102
+#define IA32_TSC_AUX 0xC0000103
 
 /* The VCPU whose VMCS, FPU and MSR state the CPU holds (one CPU for now). */
 static struct vcpu *current;
@@ -49,8 +50,10 @@ static void fpu_restore(struct vcpu *v)
 	write_xcr0(v->xcr0);
 }
 
-static void msrs_save(struct guest_msrs *m)
+static void msrs_save(const struct vmx_caps *c, struct guest_msrs *m)
 {
+	if (c->tsc_aux)
+		m->tsc_aux = rdmsr(IA32_TSC_AUX);
 	m->star = rdmsr(IA32_STAR);
 	m->lstar = rdmsr(IA32_LSTAR);
 	m->cstar = rdmsr(IA32_CSTAR);
@@ -61,8 +64,10 @@ static void msrs_save(struct guest_msrs *m)
 			 : "=r"(m->dr0), "=r"(m->dr1), "=r"(m->dr2), "=r"(m->dr3), "=r"(m->dr6));
 }
 
-static void msrs_restore(const struct guest_msrs *m)
+static void msrs_restore(const struct vmx_caps *c, const struct guest_msrs *m)
 {
+	if (c->tsc_aux)
+		wrmsr(IA32_TSC_AUX, m->tsc_aux);
 	wrmsr(IA32_STAR, m->star);
 	wrmsr(IA32_LSTAR, m->lstar);
 	wrmsr(IA32_CSTAR, m->cstar);
@@ -79,12 +84,12 @@ void vcpu_load(struct vcpu *v)
 		return;
 	if (current) {
 		fpu_save(current);
-		msrs_save(&current->msrs);
+		msrs_save(current->caps, &current->msrs);
 	}
 	if (vmptrld(v->vmcs_pa))
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
 	fpu_restore(v);
-	msrs_restore(&v->msrs);
+	msrs_restore(v->caps, &v->msrs);
 	current = v;
 }
 
