@@ -174,14 +174,21 @@ unsigned vcpu_code_bits(void)
 	return ar & (1u << 14) ? 32 : 16;
 }
 
-/* Emulating an instruction retires it: advance RIP and drop the one-
- * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5). */
+/*
+ * Emulating an instruction retires it: advance RIP and drop the one-
+ * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5).
+ * The instruction pointer is as wide as the code: IP in 16-bit code, EIP in
+ * 32-bit code, compatibility mode included (SDM 1 3.5, 3.6), so it wraps at
+ * 64 KiB or 4 GiB as the CPU's own would. VM entry refuses an RIP above
+ * 4 GiB with CS.L = 0 (SDM 3C 26.3.1.4).
+ */
 void vcpu_skip_instruction(struct vcpu *v, unsigned len)
 {
 	(void)v;
 	uint64_t rip = vcpu_rip() + len;
-	if (!vcpu_long_mode())
-		rip &= 0xFFFFFFFF;
+	unsigned bits = vcpu_code_bits();
+	if (bits < 64)
+		rip &= bits == 16 ? 0xFFFF : 0xFFFFFFFF;
 	vcpu_set_rip(rip);
 	uint32_t s = vcpu_interruptibility();
 	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
