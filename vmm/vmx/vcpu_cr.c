@@ -9,6 +9,7 @@
 
 #define CR4_MCE (1ull << 6)
 #define CR4_PCE (1ull << 8)
+#define CR4_PCIDE (1ull << 17)
 
 static void vcpu_set_entry_ia32e(struct vcpu *v, bool on)
 {
@@ -35,8 +36,14 @@ bool vcpu_write_cr0(struct vcpu *v, uint64_t val)
 			return false;
 		efer |= EFER_LMA; /* IA-32e mode activates with paging */
 	}
-	if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA))
+	/* Paging goes off only outside 64-bit mode and with CR4.PCIDE clear:
+	 * IA-32e mode ends from compatibility mode (SDM 3A 9.8.5.4, 4.10.1;
+	 * 2B "MOV to/from control registers", 64-bit mode exceptions). */
+	if (!(val & CR0_PG) && (old & CR0_PG)) {
+		if (vcpu_code_bits() == 64 || (vcpu_cr4() & CR4_PCIDE))
+			return false;
 		efer &= ~EFER_LMA;
+	}
 	vmcs_write(VMCS_GUEST_IA32_EFER, efer);
 	vcpu_set_entry_ia32e(v, efer & EFER_LMA);
 	uint64_t fixed0 = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
