@@ -185,10 +185,14 @@ unsigned vcpu_code_bits(void)
 void vcpu_skip_instruction(struct vcpu *v, unsigned len)
 {
 	(void)v;
-	uint64_t rip = vcpu_rip() + len;
-	unsigned bits = vcpu_code_bits();
-	if (bits < 64)
-		rip &= bits == 16 ? 0xFFFF : 0xFFFFFFFF;
+	uint64_t old = vcpu_rip(), rip = old + len;
+	/* Only an instruction that crosses a 64 KiB boundary can wrap: ask the
+	 * code size (up to five VMREADs) only then. */
+	if ((old ^ rip) >> 16) {
+		unsigned bits = vcpu_code_bits();
+		if (bits < 64)
+			rip &= bits == 16 ? 0xFFFF : 0xFFFFFFFF;
+	}
 	vcpu_set_rip(rip);
 	uint32_t s = vcpu_interruptibility();
 	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
