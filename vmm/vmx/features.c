@@ -42,6 +42,10 @@ struct feature {
  * PCID (hidden in leaf 1, so CR4.PCIDE stays refused), LA57, CET, WAITPKG,
  * MPX, Intel PT, SGX, TSX, ENQCMD, and everything that is an MSR Kestrel
  * does not emulate (TSC_ADJUST, SPEC_CTRL, ARCH_CAPABILITIES, RDT, ...).
+ * Leaf 1 is the one leaf vmm/exit/cpuid.c filters by a deny-list: its rows
+ * here are the bits that gate a CR4 bit or need XSAVE state, and none of
+ * them may be a bit that list hides, or MOV to CR4 would accept a bit of a
+ * feature the guest is not shown.
  */
 static const struct feature features[] = {
 	{"VME", 1, 0, CPUID_EDX, 1, CR4_VME | CR4_PVI, 0, 0},
