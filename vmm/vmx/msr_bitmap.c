@@ -2,7 +2,7 @@
  * access run natively. Native are only MSRs whose guest values the CPU holds
  * while the guest runs: VMCS-switched (SYSENTER_*, FS/GS base, PAT) and
  * lazily switched ones (vmm/vmx/vcpu_state.c: STAR, LSTAR, CSTAR, FMASK,
- * KERNEL_GS_BASE), plus TSC reads. Everything else exits. */
+ * KERNEL_GS_BASE, TSC_AUX), plus TSC reads. Everything else exits. */
 #include "vmm/vmx/msr_bitmap.h"
 #include "kernel/cpu.h"
 #include <stdbool.h>
@@ -18,6 +18,7 @@ static const uint32_t native_msrs[] = {
 	0xC0000083, /* IA32_CSTAR */
 	0xC0000084, /* IA32_FMASK */
 	0xC0000102, /* IA32_KERNEL_GS_BASE */
+	0xC0000103, /* IA32_TSC_AUX: #GP natively where the CPU lacks it */
 };
 
 /* Byte offsets of the four 1 KiB regions (SDM 3C 25.6.9). */

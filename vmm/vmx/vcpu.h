@@ -17,10 +17,11 @@ struct guest_regs {
 _Static_assert(sizeof(struct guest_regs) == 15 * 8, "vmx_entry.asm offsets");
 
 /* State the VMCS does not switch but guests use natively: the SYSCALL and
- * SWAPGS MSRs, CR2 (written by the guest's own page faults) and the debug
- * registers other than DR7 (MOV DR does not exit). */
+ * SWAPGS MSRs, IA32_TSC_AUX (RDTSCP and RDPID read it), CR2 (written by the
+ * guest's own page faults) and the debug registers other than DR7 (MOV DR
+ * does not exit). */
 struct guest_msrs {
-	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
 	uint64_t cr2, dr0, dr1, dr2, dr3, dr6;
 };
 

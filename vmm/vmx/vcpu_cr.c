@@ -2,23 +2,14 @@
  * (SDM 3A 2.5 "Control Registers", 9.8.5 "Initializing IA-32e Mode", 4.1.1;
  * 3C 26.3.1.1 for what VM entry then requires of the real values). */
 #include "kernel/cpu.h"
-#include "kernel/fpu.h"
+#include "vmm/vmx/features.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmx/vmcs.h"
 #include "vmm/vmx/vmx_caps.h"
 
-#define CR4_VME (1ull << 0)
-#define CR4_PVI (1ull << 1)
-#define CR4_TSD (1ull << 2)
-#define CR4_DE (1ull << 3)
-#define CR4_PSE (1ull << 4)
 #define CR4_MCE (1ull << 6)
 #define CR4_PCE (1ull << 8)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_FSGSBASE (1ull << 16)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
+#define CR4_PCIDE (1ull << 17)
 
 static void vcpu_set_entry_ia32e(struct vcpu *v, bool on)
 {
@@ -45,8 +36,14 @@ bool vcpu_write_cr0(struct vcpu *v, uint64_t val)
 			return false;
 		efer |= EFER_LMA; /* IA-32e mode activates with paging */
 	}
-	if (!(val & CR0_PG) && (old & CR0_PG) && (efer & EFER_LMA))
+	/* Paging goes off only outside 64-bit mode and with CR4.PCIDE clear:
+	 * IA-32e mode ends from compatibility mode (SDM 3A 9.8.5.4, 4.10.1;
+	 * 2B "MOV to/from control registers", 64-bit mode exceptions). */
+	if (!(val & CR0_PG) && (old & CR0_PG)) {
+		if (vcpu_code_bits() == 64 || (vcpu_cr4() & CR4_PCIDE))
+			return false;
 		efer &= ~EFER_LMA;
+	}
 	vmcs_write(VMCS_GUEST_IA32_EFER, efer);
 	vcpu_set_entry_ia32e(v, efer & EFER_LMA);
 	uint64_t fixed0 = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
@@ -55,23 +52,11 @@ bool vcpu_write_cr0(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-/* CR4 bits a guest may set: those this CPU has, less what Kestrel hides. */
+/* CR4 bits a guest may set: those the feature table (vmm/vmx/features.c)
+ * offers on this CPU, and MCE and PCE, which no CPUID bit gates here. */
 static uint64_t cr4_guest_allowed(const struct vmx_caps *c)
 {
-	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE |
-		      CR4_OSFXSR | CR4_OSXMMEXCPT;
-	if (fpu_has_xsave())
-		ok |= CR4_OSXSAVE;
-	if (cpuid(0, 0).eax >= 7) {
-		struct cpuid_regs l7 = cpuid(7, 0);
-		if (l7.ebx & (1u << 0))
-			ok |= CR4_FSGSBASE;
-		if (l7.ebx & (1u << 7))
-			ok |= CR4_SMEP;
-		if (l7.ebx & (1u << 20))
-			ok |= CR4_SMAP;
-	}
-	return ok & c->cr4_fixed1;
+	return (features_cr4(c) | CR4_MCE | CR4_PCE) & c->cr4_fixed1;
 }
 
 bool vcpu_write_cr4(struct vcpu *v, uint64_t val)

@@ -17,6 +17,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 #define IA32_CSTAR 0xC0000083
 #define IA32_FMASK 0xC0000084
 #define IA32_KERNEL_GS_BASE 0xC0000102
+#define IA32_TSC_AUX 0xC0000103
 
 /* The VCPU whose VMCS, FPU and MSR state the CPU holds (one CPU for now). */
 static struct vcpu *current;
@@ -49,8 +50,10 @@ static void fpu_restore(struct vcpu *v)
 	write_xcr0(v->xcr0);
 }
 
-static void msrs_save(struct guest_msrs *m)
+static void msrs_save(const struct vmx_caps *c, struct guest_msrs *m)
 {
+	if (c->tsc_aux)
+		m->tsc_aux = rdmsr(IA32_TSC_AUX);
 	m->star = rdmsr(IA32_STAR);
 	m->lstar = rdmsr(IA32_LSTAR);
 	m->cstar = rdmsr(IA32_CSTAR);
@@ -61,8 +64,10 @@ static void msrs_save(struct guest_msrs *m)
 			 : "=r"(m->dr0), "=r"(m->dr1), "=r"(m->dr2), "=r"(m->dr3), "=r"(m->dr6));
 }
 
-static void msrs_restore(const struct guest_msrs *m)
+static void msrs_restore(const struct vmx_caps *c, const struct guest_msrs *m)
 {
+	if (c->tsc_aux)
+		wrmsr(IA32_TSC_AUX, m->tsc_aux);
 	wrmsr(IA32_STAR, m->star);
 	wrmsr(IA32_LSTAR, m->lstar);
 	wrmsr(IA32_CSTAR, m->cstar);
@@ -79,12 +84,12 @@ void vcpu_load(struct vcpu *v)
 		return;
 	if (current) {
 		fpu_save(current);
-		msrs_save(&current->msrs);
+		msrs_save(current->caps, &current->msrs);
 	}
 	if (vmptrld(v->vmcs_pa))
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
 	fpu_restore(v);
-	msrs_restore(&v->msrs);
+	msrs_restore(v->caps, &v->msrs);
 	current = v;
 }
 
@@ -180,14 +185,25 @@ unsigned vcpu_code_bits(void)
 	return ar & (1u << 14) ? 32 : 16;
 }
 
-/* Emulating an instruction retires it: advance RIP and drop the one-
- * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5). */
+/*
+ * Emulating an instruction retires it: advance RIP and drop the one-
+ * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5).
+ * The instruction pointer is as wide as the code: IP in 16-bit code, EIP in
+ * 32-bit code, compatibility mode included (SDM 1 3.5, 3.6), so it wraps at
+ * 64 KiB or 4 GiB as the CPU's own would. VM entry refuses an RIP above
+ * 4 GiB with CS.L = 0 (SDM 3C 26.3.1.4).
+ */
 void vcpu_skip_instruction(struct vcpu *v, unsigned len)
 {
 	(void)v;
-	uint64_t rip = vcpu_rip() + len;
-	if (!vcpu_long_mode())
-		rip &= 0xFFFFFFFF;
+	uint64_t old = vcpu_rip(), rip = old + len;
+	/* Only an instruction that crosses a 64 KiB boundary can wrap: ask the
+	 * code size (up to five VMREADs) only then. */
+	if ((old ^ rip) >> 16) {
+		unsigned bits = vcpu_code_bits();
+		if (bits < 64)
+			rip &= bits == 16 ? 0xFFFF : 0xFFFFFFFF;
+	}
 	vcpu_set_rip(rip);
 	uint32_t s = vcpu_interruptibility();
 	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))

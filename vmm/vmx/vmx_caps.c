@@ -94,7 +94,9 @@ static void probe_controls(struct vmx_caps *c, struct why *w)
 	c->proc &= ~PROC_INTERRUPT_WINDOW_EXITING;
 	if (c->proc & PROC_ACTIVATE_SECONDARY_CONTROLS)
 		c->proc2 = fit_controls(IA32_VMX_PROCBASED_CTLS2, PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST,
-					PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING, proc2_names, w);
+					PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING | PROC2_ENABLE_RDTSCP |
+						PROC2_ENABLE_INVPCID,
+					proc2_names, w);
 	c->exit = fit_controls(t ? IA32_VMX_TRUE_EXIT_CTLS : IA32_VMX_EXIT_CTLS,
 			       EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
 				       EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
@@ -149,6 +151,9 @@ bool vmx_probe(struct vmx_caps *c, char *buf, unsigned len)
 	if (((c->basic >> 32) & 0x1FFF) > 4096)
 		why_add(&w, "a VMCS of at most 4 KiB");
 	probe_controls(c, &w);
+	/* IA32_TSC_AUX exists with RDTSCP or RDPID (SDM 4 table 2-2). */
+	c->tsc_aux = (cpuid(0x80000001, 0).edx & (1u << 27)) ||
+		     (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & (1u << 22)));
 	probe_ept(c, &w);
 	return w.used == 0;
 }

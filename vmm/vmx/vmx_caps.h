@@ -13,6 +13,7 @@ struct vmx_caps {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid_cap;
 	bool vpid, ept_2mb, unrestricted_guest;
+	bool tsc_aux; /* IA32_TSC_AUX exists: switched per guest (RDTSCP, RDPID) */
 	/* The controls every VMCS starts from (SDM 3C 25.6-25.8). */
 	uint32_t pin, proc, proc2, exit, entry;
 };
