@@ -45,7 +45,7 @@ display_library: rfb, options="timeout=0"
 romimage: file={rom}
 vgaromimage: file={vgarom}
 megs: {megs}
-cpu: model={model}, count=1, ips={ips}, reset_on_triple_fault=0
+cpu: model={model}, count=1, ips={ips}, reset_on_triple_fault=0{cpu_extra}
 {media}
 clock: {clock}
 log: {log}
@@ -64,12 +64,14 @@ sound: driver=dummy
 
 
 def config(iso, log, com1, model="corei7_skylake_x", megs=256, ips=IPS, clock="deterministic", info="report",
-           floppy=None):
+           floppy=None, strict_msrs=False):
     """The text of a bochsrc that boots iso headless.
 
     com1 is the whole serial line, e.g. "com1: enabled=1, mode=file, dev=PATH";
     clock is a key of CLOCKS; info is the action for Bochs's info messages
-    ("report" keeps the log complete, "ignore" keeps a long run's log small)."""
+    ("report" keeps the log complete, "ignore" keeps a long run's log small).
+    Bochs ignores unknown MSRs by default (RDMSR returns 0, WRMSR is dropped);
+    strict_msrs makes them #GP as on hardware (ignore_bad_msrs=0)."""
     if not com1.startswith("com1:"):
         raise ValueError(f"com1 must be a complete 'com1:' line, got {com1!r}")
     # Kestrel boots from the ISO; a test guest alone (bare Bochs, the oracle)
@@ -79,7 +81,8 @@ def config(iso, log, com1, model="corei7_skylake_x", megs=256, ips=IPS, clock="d
     else:
         media = f"ata0-slave: type=cdrom, path={iso}, status=inserted\nboot: cdrom"
     return TEMPLATE.format(rom=ROM, vgarom=VGAROM, megs=megs, model=model, ips=ips, media=media,
-                           clock=CLOCKS[clock], log=log, info=info, com1=com1)
+                           clock=CLOCKS[clock], log=log, info=info, com1=com1,
+                           cpu_extra=", ignore_bad_msrs=0" if strict_msrs else "")
 
 
 def write(path, text):

@@ -25,16 +25,13 @@ Under Kestrel, the other wrap and CR0 lines must equal bare Bochs's.
 """
 import os
 import re
-import subprocess
 
 import pytest
 
-from kestrel import GUESTS, OUT, Run, build_iso, read_log, run_bochs
-import bochsrc
+from kestrel import GUESTS, build_iso, run_bare_floppy, run_bochs
 
 MODELS = ["corei7_skylake_x", "tigerlake"]
 IMAGE = os.path.join(GUESTS, "cpuwalk.bin")
-FLOPPY_BYTES = 1474560
 FEATURE = re.compile(r"cpuwalk: (\S+) advertised=([01]) works=([01-])$")
 
 # The lines of checks 1 and 3, each with the SDM's reason.
@@ -87,34 +84,8 @@ def compare_modes(run, got, want, what):
 
 # ---- bare Bochs -----------------------------------------------------------------
 
-def run_bare(model, timeout=300):
-    if not os.path.exists(IMAGE):
-        pytest.fail(f"{IMAGE} is missing: run make iso")
-    os.makedirs(OUT, exist_ok=True)
-    name = f"cpuwalk-bare-{model}"
-    img = os.path.join(OUT, f"{name}.img")
-    with open(IMAGE, "rb") as fh:
-        data = fh.read()
-    assert len(data) % 512 == 0 and data[510:512] == b"\x55\xaa", "cpuwalk.bin is not a boot-sector image"
-    with open(img, "wb") as fh:
-        fh.write(data + bytes(FLOPPY_BYTES - len(data)))
-    serial = os.path.join(OUT, f"{name}.serial.txt")
-    log = os.path.join(OUT, f"{name}.bochs.log")
-    rc = os.path.join(OUT, f"{name}.bochsrc")
-    text = bochsrc.config(None, log, f"com1: enabled=1, mode=file, dev={serial}", model=model, megs=32,
-                          floppy=img)
-    cont = bochsrc.write(rc, text)
-    if os.path.exists(serial):
-        os.unlink(serial)
-    output = ""
-    try:
-        r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=timeout, cwd=OUT)
-        output = r.stdout + r.stderr
-    except subprocess.TimeoutExpired:
-        pass
-    said = bochsrc.explain(output, read_log(log), text)
-    return Run(name, read_log(serial).replace("\r", ""), read_log(log) + (f"\n{said}\n" if said else ""), None, 0)
+def run_bare(model):
+    return run_bare_floppy(IMAGE, f"cpuwalk-bare-{model}", model)
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,10 @@ back after the unmask; edges that meet IRR0 still set are lost.
 """
 import os
 import re
-import subprocess
 
 import pytest
 
-from kestrel import GUESTS, OUT, Run, build_iso, read_log, run_bochs
-import bochsrc
+from kestrel import GUESTS, build_iso, run_bare_floppy, run_bochs
 
 PIT_HZ = 1193182
 TSC_HZ = 50_000_000
@@ -22,23 +20,9 @@ RATE = PIT_HZ / 1193          # 1000.15 Hz
 WINDOWS = (0.5, 10.0)         # seconds of TSC time the guest counts over
 
 
-def run_bare(guest, timeout=300):
+def run_bare(guest):
     """Boot build/guests/GUEST.bin as the boot sector of a floppy in bare Bochs."""
-    img = os.path.join(OUT, f"bare-{guest}.img")
-    with open(os.path.join(GUESTS, f"{guest}.bin"), "rb") as fh:
-        sector = fh.read()
-    with open(img, "wb") as fh:
-        fh.write(sector.ljust(1474560, b"\0"))
-    serial = os.path.join(OUT, f"bare-{guest}.serial.txt")
-    log = os.path.join(OUT, f"bare-{guest}.bochs.log")
-    rc = os.path.join(OUT, f"bare-{guest}.bochsrc")
-    text = bochsrc.config(None, log, f"com1: enabled=1, mode=file, dev={serial}", floppy=img)
-    cont = bochsrc.write(rc, text)
-    if os.path.exists(serial):
-        os.unlink(serial)
-    subprocess.run(["bochs", "-q", "-f", rc, "-rc", cont], stdin=subprocess.DEVNULL, capture_output=True,
-                   timeout=timeout, cwd=OUT)
-    return Run(f"bare-{guest}", read_log(serial).replace("\r", ""), read_log(log), None, 0)
+    return run_bare_floppy(os.path.join(GUESTS, f"{guest}.bin"), f"bare-{guest}")
 
 
 def counts(run, prefix=""):
