@@ -15,8 +15,12 @@ import re
 
 import pytest
 
-from kestrel import OUT, build_iso, run_bochs
+from kestrel import OUT, BochsSession, build_iso, run_bochs
 from test_ticks import run_bare
+import test_cpuid
+import test_strio
+
+PROMPT = "kestrel> "
 
 
 def loops(run, prefix):
@@ -108,3 +112,45 @@ def test_reset_loop_of_a_large_guest(alone):
     resets = len(run.lines("[resetloop] *** reset through port 0xCF9: restarting"))
     if resets < 3:
         run.fail(f"resetloop reset {resets} times in 20 s; each clears 1 GiB at half the CPU")
+
+
+def test_conformance_guests_beside_a_counter(alone):
+    """The guests that fault on purpose (strio: #PF from string I/O; cpuwalk:
+    every advertised feature, #GP from CR0.PG in 64-bit mode, RIP wraps) get
+    the same answers beside a busy counter as alone, and the counter keeps a
+    fair share (they end within its first second)."""
+    run = beside("conformance", [("strio.bin", "strio"), ("cpuwalk.bin", "cpuwalk")])
+    got = loops(run, "[counter] ")
+    record("strio + cpuwalk", got, alone)
+    if sum(got) < 0.45 * alone:
+        run.fail(f"beside strio and cpuwalk the counter got {sum(got)} loops, alone {alone}")
+    test_strio.compare(run, test_strio.GUEST_LINE.findall(run.serial), "Kestrel, beside a counter")
+    lines = test_cpuid.guest_lines(run, "[cpuwalk] ")
+    test_cpuid.check_advertised_works(run, lines, "Kestrel, beside a counter")
+    test_cpuid.compare_modes(run, test_cpuid.mode_lines(lines), test_cpuid.MODE_LINES, "Kestrel, beside a counter")
+    for vm in ("strio", "cpuwalk"):
+        if run.summary(vm)["exit_code"] != "0":
+            run.fail(f"{vm} did not end with exit code 0: {run.summary(vm)}")
+
+
+def test_monitor_answers_beside_a_console_flood():
+    """With the monitor, a flooding guest's lines share the wire with the
+    operator, who still gets each answer at once (at most 1 KiB of guest
+    output is ever ahead of it on the wire); info shows what was dropped."""
+    iso = build_iso("timeout=600000", [("flood.bin", "flood")], name="robust-flood-monitor")
+    s = BochsSession(iso, name="robust-flood-monitor")
+    try:
+        s.wait_for("[flood] flood: flooding")
+        s.wait_for(PROMPT)
+        start = len(s.text)
+        s.send("info flood\r")
+        s.wait_for("written faster than the line", start=start, timeout=60)
+        m = re.search(r"console:   (\d+) bytes shown, (\d+) dropped", s.text[start:])
+        if not m or int(m.group(2)) == 0:
+            s.fail("info should count flood's dropped console bytes")
+        start = len(s.text)
+        s.send("list\r")
+        s.wait_for("running", start=start, timeout=60)
+    finally:
+        s.send("poweroff\r")
+        s.close()
