@@ -5,6 +5,7 @@
 #include "kernel/cpu.h"
 #include "vmm/vm.h"
 #include "vmm/vmx/vcpu.h"
+#include "vmm/vmx/vmx_caps.h"
 
 #define RFLAGS_AC (1ull << 18)
 
@@ -38,7 +39,7 @@ enum page_walk_status guest_translate(struct vm *vm, uint64_t gla, unsigned acce
 	    .efer = vcpu_efer(),
 	    .cpl = vcpu_cpl(),
 	    .ac = vcpu_rflags() & RFLAGS_AC,
-	    .maxphyaddr = cpuid(0x80000008, 0).eax & 0xFF,
+	    .maxphyaddr = vm->vcpu.caps->maxphyaddr, /* a CPUID per walk would serialize the CPU */
 	};
 	if ((r.cr0 & CR0_PG) && (r.cr4 & CR4_PAE) && !vcpu_long_mode())
 		vcpu_pdptes(r.pdpte);

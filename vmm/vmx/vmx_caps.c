@@ -154,6 +154,7 @@ bool vmx_probe(struct vmx_caps *c, char *buf, unsigned len)
 	/* IA32_TSC_AUX exists with RDTSCP or RDPID (SDM 4 table 2-2). */
 	c->tsc_aux = (cpuid(0x80000001, 0).edx & (1u << 27)) ||
 		     (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & (1u << 22)));
+	c->maxphyaddr = cpuid(0x80000000, 0).eax >= 0x80000008 ? cpuid(0x80000008, 0).eax & 0xFF : 36;
 	probe_ept(c, &w);
 	return w.used == 0;
 }

@@ -14,6 +14,7 @@ struct vmx_caps {
 	uint64_t ept_vpid_cap;
 	bool vpid, ept_2mb, unrestricted_guest;
 	bool tsc_aux; /* IA32_TSC_AUX exists: switched per guest (RDTSCP, RDPID) */
+	unsigned maxphyaddr; /* CPUID.80000008H:EAX[7:0], for guest page walks */
 	/* The controls every VMCS starts from (SDM 3C 25.6-25.8). */
 	uint32_t pin, proc, proc2, exit, entry;
 };
