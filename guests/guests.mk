@@ -74,15 +74,18 @@ $(GLIB64): $(GLIB64_OBJ)
 	@rm -f $@
 	$(GUEST_AR) rcs $@ $^
 
-# Flat real-mode images. (nasm -MD does not list %include files here, so
-# rm.inc is named by hand.)
-$(GUEST_FLAT:%=$(G_OUT)/%.bin): $(G_OUT)/%.bin: guests/%.asm guests/lib/rm.inc
-	@mkdir -p $(dir $@) $(G_OBJ)/flat
-	$(GUEST_NASM) -f bin -I./ -MD $(G_OBJ)/flat/$(notdir $@).d -MT $@ -MP -o $@ $<
+# Flat real-mode images. NASM 2.16's -MD, given while it assembles a flat
+# binary, lists only the source file (and -M alone cannot preprocess %rep
+# over symbols), so every image depends on every include file.
+FLAT_INC := $(wildcard guests/lib/*.inc tests/guests/*.inc)
 
-$(TEST_FLAT:%=$(G_OUT)/%.bin): $(G_OUT)/%.bin: tests/guests/%.asm guests/lib/rm.inc
-	@mkdir -p $(dir $@) $(G_OBJ)/flat
-	$(GUEST_NASM) -f bin -I./ -MD $(G_OBJ)/flat/$(notdir $@).d -MT $@ -MP -o $@ $<
+$(GUEST_FLAT:%=$(G_OUT)/%.bin): $(G_OUT)/%.bin: guests/%.asm $(FLAT_INC)
+	@mkdir -p $(dir $@)
+	$(GUEST_NASM) -f bin -I./ -o $@ $<
+
+$(TEST_FLAT:%=$(G_OUT)/%.bin): $(G_OUT)/%.bin: tests/guests/%.asm $(FLAT_INC)
+	@mkdir -p $(dir $@)
+	$(GUEST_NASM) -f bin -I./ -o $@ $<
 
 # ELF guests: start code first, so _start leads .text at 0x100000.
 $(GUEST_ELF32:%=$(G_OUT)/%.elf): $(G_OUT)/%.elf: $(G_OBJ)/32/guests/%.o $(GSTART32) $(GLIB32) guests/guest.ld
@@ -112,6 +115,5 @@ $(G_OUT)/empty.bin:
 
 G_DEPS := $(GLIB32_OBJ:.o=.d) $(GLIB64_OBJ:.o=.d) $(GSTART32:.o=.d) $(GSTART64:.o=.d) \
           $(GUEST_ELF32:%=$(G_OBJ)/32/guests/%.d) $(GUEST_ELF64:%=$(G_OBJ)/64/guests/%.d) \
-          $(TEST_ELF32:%=$(G_OBJ)/32/tests/guests/%.d) $(TEST_ELF64:%=$(G_OBJ)/64/tests/guests/%.d) \
-          $(GUEST_FLAT:%=$(G_OBJ)/flat/%.bin.d) $(TEST_FLAT:%=$(G_OBJ)/flat/%.bin.d)
+          $(TEST_ELF32:%=$(G_OBJ)/32/tests/guests/%.d) $(TEST_ELF64:%=$(G_OBJ)/64/tests/guests/%.d)
 -include $(G_DEPS)

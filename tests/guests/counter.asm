@@ -11,7 +11,7 @@ org 0x7C00
 
 	RM_START
 main:
-	call uart_init
+	call com1_init
 	PUTS m_hello
 	mov di, 6
 .round:

@@ -30,6 +30,7 @@
 bits 16
 org 0x7C00
 %include "guests/lib/rm.inc"
+%include "tests/guests/pc.inc"
 %include "tests/guests/bootload.inc"
 
 SIG            equ 0x4B4C4157     ; "WALK": first dword of sector 2
@@ -117,23 +118,7 @@ rm_fault:
 	mov sp, [r_rsp]
 	jmp word [r_resume]
 
-com1_init:
-	mov dx, COM1 + 3
-	mov al, 0x80                    ; DLAB
-	out dx, al
-	mov dx, COM1
-	mov al, 1                       ; divisor 1: 115200 baud
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al
-	mov dx, COM1 + 3
-	mov al, 0x03                    ; 8N1, DLAB off
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al                      ; no UART interrupts
-	out dx, al
-	ret
+	COM1_INIT_CODE
 
 ; ---------------------------------------------------------------- 32-bit code
 bits 32
@@ -328,26 +313,7 @@ long_pg_back:
 
 	mov esi, s_done
 	call puts
-	mov dx, COM1_LSR
-.drain:
-	in al, dx                       ; LSR.TEMT: the last byte is on the wire
-	test al, 0x40
-	jz .drain
-	xor eax, eax
-	out PORT_EXIT, al               ; Kestrel: the VM ends here, exit code 0
-	mov dx, 0x8900                  ; bare Bochs: power off
-	mov esi, s_shutdown
-.shut:
-	mov al, [rsi]
-	test al, al
-	jz .halt
-	out dx, al
-	inc esi
-	jmp .shut
-.halt:
-	cli
-	hlt
-	jmp .halt
+	BARE_EXIT
 
 ; 64-bit faults (also those in compatibility mode): record the vector and
 ; return with IRETQ to r_cs:r_resume on the stack r_rsp.
@@ -872,7 +838,6 @@ s_cd1_eax:  db "cpuwalk: cpuid 0xd.1 eax=", 0
 s_cx1_ecx:  db "cpuwalk: cpuid 0x80000001 ecx=", 0
 s_cx1_edx:  db "cpuwalk: cpuid 0x80000001 edx=", 0
 s_cx8_ebx:  db "cpuwalk: cpuid 0x80000008 ebx=", 0
-s_shutdown: db "Shutdown", 0
 
 	align 512, db 0
 image_end:

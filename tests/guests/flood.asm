@@ -7,6 +7,7 @@
 bits 16
 org 0x7C00
 %include "guests/lib/rm.inc"
+%include "tests/guests/pc.inc"
 
 BUF_SEG  equ 0x1000             ; the newlines, at guest-physical 0x10000
 BUF_LEN  equ 32768
@@ -38,5 +39,4 @@ main:
 	jmp .again
 
 m_flood: db "flood: flooding", 10, 0
-	times 510 - ($ - $$) db 0
-	dw 0xAA55
+	BOOT_SECTOR

@@ -49,6 +49,7 @@
 bits 16
 org 0x7C00
 %include "guests/lib/rm.inc"
+%include "tests/guests/pc.inc"
 %include "tests/guests/bootload.inc"
 
 SIG            equ 0x45444F4D     ; "MODE": first dword of sector 2
@@ -354,29 +355,7 @@ h16_addr:
 .done:
 	ret
 
-com1_init:
-	mov dx, COM1 + 3
-	mov al, 0x80                    ; DLAB
-	out dx, al
-	mov dx, COM1
-	mov al, 1                       ; divisor 1: 115200 baud
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al
-	mov dx, COM1 + 3
-	mov al, 0x03                    ; 8N1
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al                      ; no UART interrupts
-	out dx, al
-	mov dx, COM1 + 2
-	mov al, 0x07                    ; FIFOs on and cleared
-	out dx, al
-	mov dx, COM1 + 4
-	mov al, 0x03                    ; DTR, RTS
-	out dx, al
-	ret
+	COM1_INIT_CODE
 
 	PRINTER p16
 
@@ -862,26 +841,7 @@ long_entry:
 
 	mov esi, s_done
 	call p64_puts
-	mov dx, COM1_LSR
-.drain:
-	in al, dx                       ; TEMT: the last byte is on the wire, so
-	test al, 0x40                   ; a power-off cannot cut the line short
-	jz .drain
-	xor eax, eax
-	out PORT_EXIT, al               ; Kestrel: the VM ends here, exit code 0
-	mov dx, 0x8900                  ; bare Bochs: power off
-	mov esi, s_shutdown
-.shut:
-	mov al, [rsi]
-	test al, al
-	jz .halt
-	out dx, al
-	inc esi
-	jmp .shut
-.halt:
-	cli
-	hlt
-	jmp .halt
+	BARE_EXIT
 
 ; ebx = vector -> eax = its 64-bit handler
 h64_addr:
@@ -1035,7 +995,6 @@ s_gp:       db "gp(", 0
 s_vecq:     db "vector=", 0
 s_badframe: db "!frame=", 0
 s_badip:    db "!ip=", 0
-s_shutdown: db "Shutdown", 0
 
 	align 512, db 0
 image_end:

@@ -5,6 +5,9 @@
 ; loop (issue 9, item 5).
 bits 16
 org 0x7C00
+%include "guests/lib/rm.inc"
+%include "tests/guests/pc.inc"
+
 	mov dx, 0xCF9
 	mov al, 0x06
 	out dx, al
@@ -12,5 +15,4 @@ org 0x7C00
 	cli
 	hlt
 	jmp .halt
-	times 510 - ($ - $$) db 0
-	dw 0xAA55
+	BOOT_SECTOR

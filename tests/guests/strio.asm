@@ -47,6 +47,7 @@
 bits 16
 org 0x7C00
 %include "guests/lib/rm.inc"
+%include "tests/guests/pc.inc"
 %include "tests/guests/bootload.inc"
 
 SIG            equ 0x4F495453     ; "STIO": first dword of sector 2
@@ -485,25 +486,7 @@ pm32:
 	NL
 
 	PS "strio: done", 10
-	mov dx, COM1_LSR
-.drain:
-	in al, dx                       ; TEMT: the last byte is on the wire
-	test al, 0x40
-	jz .drain
-	xor eax, eax
-	out PORT_EXIT, al               ; Kestrel: the VM ends here, exit code 0
-	mov dx, 0x8900                  ; bare Bochs: power off
-	mov esi, s_shutdown
-.shut:
-	lodsb
-	test al, al
-	jz .halt
-	out dx, al
-	jmp .shut
-.halt:
-	cli
-	hlt
-	jmp .halt
+	BARE_EXIT
 
 ; ---------------------------------------------------------------- set-up
 ; 0-4 MiB identity mapped, user and writable, but for the test pages.
@@ -683,29 +666,7 @@ tss_init:
 	ltr ax
 	ret
 
-com1_init:
-	mov dx, COM1 + 3
-	mov al, 0x80                    ; DLAB
-	out dx, al
-	mov dx, COM1
-	mov al, 1                       ; divisor 1: 115200 baud
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al
-	out dx, al
-	mov dx, COM1 + 3
-	mov al, 0x03                    ; 8N1
-	out dx, al
-	mov dx, COM1 + 1
-	xor al, al                      ; no UART interrupts
-	out dx, al
-	mov dx, COM1 + 2
-	mov al, 0x07                    ; FIFOs on and cleared
-	out dx, al
-	mov dx, COM1 + 4
-	mov al, 0x03                    ; DTR, RTS
-	out dx, al
-	ret
+	COM1_INIT_CODE
 
 ; ---------------------------------------------------------------- faults
 ; Every exception records its vector, the error code (#GP, #PF) and CR2,
@@ -919,7 +880,6 @@ rm_cx:      dw 0
 pit_first:  db 0
 pit_second: db 0
 pit_after:  db 0
-s_shutdown: db "Shutdown", 0
 
 	align 512, db 0
 image_end:
