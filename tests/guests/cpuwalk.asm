@@ -157,13 +157,7 @@ pm_wrap_back:
 
 ; ---- IA-32e mode: identity-mapped 2 MiB page, the 64-bit IDT
 	call build_idt64
-	mov edi, PML4
-	mov ecx, 3 * 1024
-	xor eax, eax
-	rep stosd
-	mov dword [PML4], PML4 + 0x1000 + 3
-	mov dword [PML4 + 0x1000], PML4 + 0x2000 + 3
-	mov dword [PML4 + 0x2000], 0x83 ; 2 MiB page at 0, present, writable
+	LM_IDENTITY_MAP PML4
 	mov eax, cr4
 	or eax, CR4_PAE
 	mov cr4, eax

@@ -158,32 +158,10 @@ R_HASERR       equ 12
 %endmacro
 
 ; ---------------------------------------------------------------- printing
-; One printer, assembled for each width: it uses 32-bit registers and
-; addresses only (fine in 16-bit code below 64 KiB, and in 64-bit code below
-; 4 GiB), and call/ret, never push/pop.
+; One printer, assembled for each width (COM1_PRINTER of pc.inc, and the
+; decimal and report routines, which keep to its rules).
 %macro PRINTER 1
-%{1}_putc:                              ; al; clobbers ah, dx
-	mov ah, al
-	mov dx, COM1_LSR
-%%wait:
-	in al, dx
-	test al, LSR_THRE
-	jz %%wait
-	mov al, ah
-	mov dx, COM1
-	out dx, al
-	ret
-
-%{1}_puts:                              ; esi: NUL-terminated
-%%next:
-	mov al, [esi]
-	test al, al
-	jz %%end
-	call %{1}_putc
-	inc esi
-	jmp %%next
-%%end:
-	ret
+	COM1_PRINTER %1
 
 %{1}_dec:                               ; eax, unsigned
 	mov ecx, 10
@@ -202,30 +180,6 @@ R_HASERR       equ 12
 	call %{1}_putc
 	test ebx, ebx
 	jnz %%out
-	ret
-
-%{1}_hex:                               ; eax, cl digits (1..8), "0x" first
-	mov ebx, eax
-	mov ch, cl
-	mov al, 8
-	sub al, cl
-	shl al, 2
-	mov cl, al
-	shl ebx, cl
-	mov esi, s_0x
-	call %{1}_puts
-%%digit:
-	rol ebx, 4
-	mov al, bl
-	and al, 0x0F
-	add al, '0'
-	cmp al, '9'
-	jbe %%put
-	add al, 'a' - '0' - 10
-%%put:
-	call %{1}_putc
-	dec ch
-	jnz %%digit
 	ret
 
 %{1}_report:                            ; the record of one check
@@ -704,13 +658,7 @@ pm32_entry:
 	and eax, ~CR4_VME
 	or eax, CR4_PAE
 	mov cr4, eax
-	mov edi, PML4
-	mov ecx, 3 * 1024
-	xor eax, eax
-	rep stosd
-	mov dword [PML4], PML4 + 0x1000 + 3
-	mov dword [PML4 + 0x1000], PML4 + 0x2000 + 3
-	mov dword [PML4 + 0x2000], 0x83  ; 2 MiB page at 0, present, writable
+	LM_IDENTITY_MAP PML4
 	mov eax, PML4
 	mov cr3, eax
 	mov ecx, MSR_EFER
@@ -979,7 +927,6 @@ s_frame:    db " frame=", 0
 s_error:    db " error=", 0
 s_ip:       db " ip=", 0
 s_ok:       db "ok", 10, 0
-s_0x:       db "0x", 0
 s_setup:    db "modes: v86 setup ", 0
 s_vme:      db " vme=", 0
 s_iopl:     db " iopl=", 0

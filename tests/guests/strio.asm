@@ -120,24 +120,24 @@ EFER_LME       equ 1 << 8
 %%s:	db %1, 0
 %%over:
 	mov esi, %%s
-	call puts
+	call pm_puts
 %endmacro
 
 %macro PX 2                       ; print operand %1 as %2 hex digits
 	mov eax, %1
 	mov cl, %2
-	call hex
+	call pm_hex
 %endmacro
 
 %macro PB 1                       ; print the byte at address %1
 	movzx eax, byte [%1]
 	mov cl, 2
-	call hex
+	call pm_hex
 %endmacro
 
 %macro NL 0
 	mov al, 10
-	call putc
+	call pm_putc
 %endmacro
 
 ; TRY ... ENDTRY: a fault in between resumes at ENDTRY, the record in r_*.
@@ -214,11 +214,11 @@ pm32:
 	PS "strio: real rep-insb-wrap di="
 	movzx eax, word [rm_di]
 	mov cl, 4
-	call hex
+	call pm_hex
 	PS " cx="
 	movzx eax, word [rm_cx]
 	mov cl, 4
-	call hex
+	call pm_hex
 	PS " end="
 	mov esi, RM_SEG * 16 + 0xFFFE
 	call bytes2
@@ -420,7 +420,7 @@ pm32:
 	in al, PIC_IMR
 	movzx eax, al
 	mov cl, 2
-	call hex
+	call pm_hex
 	NL
 
 	call paging_pae_init
@@ -729,49 +729,7 @@ exc64_common:
 bits 32
 
 ; ---------------------------------------------------------------- printing
-putc:                                   ; al; clobbers ah, dx
-	mov ah, al
-	mov dx, COM1_LSR
-.wait:
-	in al, dx
-	test al, LSR_THRE
-	jz .wait
-	mov al, ah
-	mov dx, COM1
-	out dx, al
-	ret
-
-puts:                                   ; esi: NUL-terminated
-	lodsb
-	test al, al
-	jz .end
-	call putc
-	jmp puts
-.end:
-	ret
-
-hex:                                    ; eax, cl digits (1-8), "0x" first
-	mov ebx, eax
-	mov ch, cl
-	shl cl, 2
-	ror ebx, cl                     ; the top digit wanted at bits 31:28
-	mov al, '0'
-	call putc
-	mov al, 'x'
-	call putc
-.digit:
-	rol ebx, 4
-	mov al, bl
-	and al, 0x0F
-	add al, '0'
-	cmp al, '9'
-	jbe .put
-	add al, 'a' - '0' - 10
-.put:
-	call putc
-	dec ch
-	jnz .digit
-	ret
+	COM1_PRINTER pm
 
 dec2:                                   ; eax < 100
 	xor edx, edx
@@ -781,23 +739,23 @@ dec2:                                   ; eax < 100
 	test eax, eax
 	jz .ones
 	add al, '0'
-	call putc
+	call pm_putc
 .ones:
 	pop eax
 	add al, '0'
-	jmp putc
+	jmp pm_putc
 
 bytes2:                                 ; the bytes at esi, esi + 1
 	push esi
 	movzx eax, byte [esi]
 	mov cl, 2
-	call hex
+	call pm_hex
 	mov al, ','
-	call putc
+	call pm_putc
 	pop esi
 	movzx eax, byte [esi + 1]
 	mov cl, 2
-	jmp hex
+	jmp pm_hex
 
 count_imr:                              ; ebx = bytes equal to IMR_VALUE in [esi, esi + 16)
 	xor ebx, ebx
