@@ -174,6 +174,20 @@ def run_bochs(iso, model="corei7_skylake_x", timeout=300, name="bochs", megs=256
 FLOPPY_BYTES = 1474560
 
 
+def compare_lines(run, got, want, what):
+    """got, the guest's lines, must be want's lines exactly and in order;
+    want holds (line, why) pairs, why being the reason the SDM (or the
+    datasheet) gives for that line, shown for each line that differs."""
+    bad = []
+    for i in range(max(len(got), len(want))):
+        g = got[i] if i < len(got) else "(missing)"
+        w, why = want[i] if i < len(want) else ("(nothing)", "the guest printed more lines than the table has")
+        if g != w:
+            bad.append(f"  line {i + 1}: got      {g}\n           expected {w}\n           because  {why}")
+    if bad:
+        run.fail(f"{what}: {len(bad)} line(s) differ from the table:\n" + "\n".join(bad))
+
+
 def run_bare_floppy(image, name, model="corei7_skylake_x", timeout=300):
     """Boot a flat guest that is also a boot sector (one sector, or more with
     tests/guests/bootload.inc) from a floppy on bare Bochs, with no

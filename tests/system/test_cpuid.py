@@ -28,7 +28,7 @@ import re
 
 import pytest
 
-from kestrel import GUESTS, build_iso, run_bare_floppy, run_bochs
+from kestrel import GUESTS, build_iso, compare_lines, run_bare_floppy, run_bochs
 
 MODELS = ["corei7_skylake_x", "tigerlake"]
 IMAGE = os.path.join(GUESTS, "cpuwalk.bin")
@@ -72,16 +72,6 @@ def mode_lines(lines):
     return [l for l in lines if re.match(r"cpuwalk: (wrap|clear-pg) ", l)]
 
 
-def compare_modes(run, got, want, what):
-    bad = []
-    for i, (w, why) in enumerate(want):
-        g = got[i] if i < len(got) else "(missing)"
-        if g != w:
-            bad.append(f"  got      {g}\n  expected {w}\n  because  {why}")
-    if bad:
-        run.fail(f"{what}: {len(bad)} line(s) differ:\n" + "\n".join(bad))
-
-
 # ---- bare Bochs -----------------------------------------------------------------
 
 def run_bare(model):
@@ -109,7 +99,7 @@ def test_cpuwalk_on_bare_bochs(model, bare):
     if "cpuwalk: done" not in lines:
         run.fail("bare Bochs: the guest did not reach its end")
     check_advertised_works(run, lines, f"bare Bochs ({model})")
-    compare_modes(run, mode_lines(lines), BARE_LINES, f"bare Bochs ({model})")
+    compare_lines(run, mode_lines(lines), BARE_LINES, f"bare Bochs ({model})")
 
 
 # ---- under Kestrel --------------------------------------------------------------
@@ -126,7 +116,7 @@ def test_cpuwalk_under_kestrel(model, iso, bare):
     run = run_bochs(iso, model=model, name=f"cpuwalk-kestrel-{model}")
     lines = guest_lines(run, "[cpuwalk] ")
     check_advertised_works(run, lines, f"Kestrel ({model})")
-    compare_modes(run, mode_lines(lines), MODE_LINES, f"Kestrel ({model})")
+    compare_lines(run, mode_lines(lines), MODE_LINES, f"Kestrel ({model})")
     oracle = mode_lines(guest_lines(bare_run(bare, model)))
     if mode_lines(lines)[1:] != oracle[1:]:
         run.fail(f"Kestrel ({model}) differs from bare Bochs:\n  Kestrel {mode_lines(lines)}\n  bare    {oracle}")

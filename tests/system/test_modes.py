@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from kestrel import GUESTS, BochsSession, build_iso, run_bare_floppy
+from kestrel import GUESTS, BochsSession, build_iso, compare_lines, run_bare_floppy
 
 MODELS = ["corei7_skylake_x", "tigerlake"]
 IMAGE = os.path.join(GUESTS, "modes.bin")
@@ -98,18 +98,6 @@ def expected(inject):
     return out
 
 
-def compare(run, got, want, what):
-    """Every line exactly as the table says, in order."""
-    bad = []
-    for i in range(max(len(got), len(want))):
-        g = got[i] if i < len(got) else "(missing)"
-        w, why = want[i] if i < len(want) else ("(nothing)", "the guest printed more lines than the table has")
-        if g != w:
-            bad.append(f"  line {i + 1}: got      {g}\n           expected {w}\n           because  {why}")
-    if bad:
-        run.fail(f"{what}: {len(bad)} line(s) differ from the SDM table:\n" + "\n".join(bad))
-
-
 # ---- bare Bochs -----------------------------------------------------------------
 
 def run_bare(model):
@@ -120,7 +108,7 @@ def run_bare(model):
 def test_modes_on_bare_bochs(model):
     run = run_bare(model)
     got = [l for l in run.serial.splitlines() if l.startswith("modes: ")]
-    compare(run, got, expected(lambda m: "none"), f"bare Bochs ({model})")
+    compare_lines(run, got, expected(lambda m: "none"), f"bare Bochs ({model})")
     if "Shutdown port: shutdown requested" not in run.log:
         run.fail("bare Bochs did not power off through port 0x8900")
 
@@ -153,7 +141,7 @@ def test_modes_under_kestrel(model, iso):
     run = s.close()
 
     got = GUEST_LINE.findall(run.serial)
-    compare(run, got, expected(lambda m: METHODS[m][3]), f"Kestrel ({model})")
+    compare_lines(run, got, expected(lambda m: METHODS[m][3]), f"Kestrel ({model})")
     # The monitor must have injected (not refused): INT 0x21 itself, or the
     # #GP(0) it turns into with IOPL < 3 and no redirection.
     for m, (vme, iopl, bit, outcome, _) in METHODS.items():

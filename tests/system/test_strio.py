@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from kestrel import GUESTS, build_iso, run_bare_floppy, run_bochs
+from kestrel import GUESTS, build_iso, compare_lines, run_bare_floppy, run_bochs
 
 MODELS = ["corei7_skylake_x", "tigerlake"]
 IMAGE = os.path.join(GUESTS, "strio.bin")
@@ -89,22 +89,10 @@ EXPECTED = [
 ]
 
 
-def compare(run, got, what):
-    """Every line exactly as the table says, in order."""
-    bad = []
-    for i in range(max(len(got), len(EXPECTED))):
-        g = got[i] if i < len(got) else "(missing)"
-        w, why = EXPECTED[i] if i < len(EXPECTED) else ("(nothing)", "the guest printed more lines than expected")
-        if g != w:
-            bad.append(f"  line {i + 1}: got      {g}\n           expected {w}\n           because  {why}")
-    if bad:
-        run.fail(f"{what}: {len(bad)} line(s) differ from the SDM table:\n" + "\n".join(bad))
-
-
 @pytest.mark.parametrize("model", MODELS)
 def test_strio_on_bare_bochs(model):
     run = run_bare_floppy(IMAGE, f"strio-bare-{model}", model)
-    compare(run, run.lines("strio: "), f"bare Bochs ({model})")
+    compare_lines(run, run.lines("strio: "), EXPECTED, f"bare Bochs ({model})")
     if "Shutdown port: shutdown requested" not in run.log:
         run.fail("bare Bochs did not power off through port 0x8900")
 
@@ -120,7 +108,7 @@ GUEST_LINE = re.compile(r"\[strio\] (strio: [^\n]*)")
 @pytest.mark.parametrize("model", MODELS)
 def test_strio_under_kestrel(model, iso):
     run = run_bochs(iso, model=model, name=f"strio-kestrel-{model}")
-    compare(run, GUEST_LINE.findall(run.serial), f"Kestrel ({model})")
+    compare_lines(run, GUEST_LINE.findall(run.serial), EXPECTED, f"Kestrel ({model})")
     run.expect("[strio] *** stopped: guest wrote 0 to port 0xF4, exit code 0")
     summary = run.summary("strio")
     if summary["state"] != "stopped" or summary["exit_code"] != "0":
