@@ -34,14 +34,19 @@ bool vm_console_stalled(struct vm *vm)
 	return c->stalled;
 }
 
-void vm_console_putc(struct vm *vm, uint8_t byte)
+/* Onto the line, or dropped and counted when it is full. */
+static void vm_console_push(struct vm_console *c, uint8_t byte)
 {
-	struct vm_console *c = &vm->console;
 	if (c->len == VM_CONSOLE_LINE) {
 		c->dropped++;
 		return;
 	}
 	c->buf[(c->head + c->len++) % VM_CONSOLE_LINE] = byte;
+}
+
+void vm_console_putc(struct vm *vm, uint8_t byte)
+{
+	vm_console_push(&vm->console, byte);
 	vm_console_sync(vm, false);
 }
 
@@ -51,7 +56,7 @@ void vm_isa_tx(void *ctx, unsigned com, uint8_t byte)
 {
 	(void)com;
 	struct vm *vm = ctx;
-	vm_console_putc(vm, byte);
+	vm_console_push(&vm->console, byte);
 	vm->console.uart_end = vm->console.shown + vm->console.len;
 	vm_console_sync(vm, false);
 }
