@@ -102,7 +102,7 @@ void vcpu_destroy(struct vcpu *v)
 bool vcpu_create(struct vcpu *v, const struct vmx_caps *caps, uint16_t vpid, uint64_t eptp,
 		 const struct vmx_bitmaps *bm)
 {
-	*v = (struct vcpu){.caps = caps, .vpid = vpid, .xcr0 = 1};
+	*v = (struct vcpu){.caps = caps, .vpid = vpid, .xcr0 = 1, .cr4_allowed = vcpu_cr4_allowed(caps)};
 	v->vmcs_pa = mm_alloc_page();
 	v->fpu_pa = mm_alloc_page();
 	if (!v->vmcs_pa || !v->fpu_pa)

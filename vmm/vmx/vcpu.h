@@ -36,6 +36,7 @@ struct vcpu {
 	uint32_t entry;
 	uint64_t xcr0;
 	uint64_t cr8; /* TPR as MOV CR8 sees it */
+	uint64_t cr4_allowed; /* vcpu_cr4_allowed(caps) */
 	uint64_t fpu_pa; /* FXSAVE/XSAVE area, 4 KiB */
 };
 
@@ -89,6 +90,10 @@ void vcpu_set_interrupt_window(struct vcpu *v, bool on);
 /* Emulated control-register and EFER writes; false = inject #GP. */
 bool vcpu_write_cr0(struct vcpu *v, uint64_t val);
 bool vcpu_write_cr4(struct vcpu *v, uint64_t val);
+/* CR4 bits a guest may set: those the feature table (vmm/vmx/features.c)
+ * offers on this CPU, and MCE and PCE, which no CPUID bit gates here. The
+ * table asks CPUID for each row, so vcpu_create keeps the answer. */
+uint64_t vcpu_cr4_allowed(const struct vmx_caps *c);
 bool vcpu_write_efer(struct vcpu *v, uint64_t val);
 void vcpu_write_cr3(uint64_t val);
 /* False when the CPU cannot offset the guest's TSC. */

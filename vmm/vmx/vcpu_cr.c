@@ -52,9 +52,7 @@ bool vcpu_write_cr0(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-/* CR4 bits a guest may set: those the feature table (vmm/vmx/features.c)
- * offers on this CPU, and MCE and PCE, which no CPUID bit gates here. */
-static uint64_t cr4_guest_allowed(const struct vmx_caps *c)
+uint64_t vcpu_cr4_allowed(const struct vmx_caps *c)
 {
 	return (features_cr4(c) | CR4_MCE | CR4_PCE) & c->cr4_fixed1;
 }
@@ -62,7 +60,7 @@ static uint64_t cr4_guest_allowed(const struct vmx_caps *c)
 bool vcpu_write_cr4(struct vcpu *v, uint64_t val)
 {
 	const struct vmx_caps *c = v->caps;
-	if (val & ~cr4_guest_allowed(c))
+	if (val & ~v->cr4_allowed)
 		return false;
 	if (!(val & CR4_PAE) && vcpu_long_mode())
 		return false;
