@@ -79,7 +79,7 @@ static bool vm_restart_finish(struct vm *vm, const char **err)
 {
 	struct guest_entry entry;
 	vm->restarting = false;
-	if (loader_load(vm->image, vm->image_len, vm->ram, vm->opts.mem, &entry, err) != 0)
+	if (loader_load(vm->image, vm->image_len, &vm->boot, vm->ram, vm->opts.mem, &entry, err) != 0)
 		return false;
 	vcpu_reset(&vm->vcpu, &entry);
 	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);

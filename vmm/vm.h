@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/dev/isa.h"
+#include "vmm/load/loader.h"
 #include "vmm/vmx/ept.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/load/vmopts.h"
@@ -17,6 +18,7 @@
 #define VM_PORT_STATS 32 /* distinct unemulated ports counted per VM */
 #define VM_RESET_LOOP 5  /* more guest resets than this in VM_RESET_LOOP_MS: a reset loop */
 #define VM_RESET_LOOP_MS 10000
+#define VM_FILES_MAX 8 /* "+NAME" modules per VM: Multiboot modules, initrd parts */
 
 enum vm_state {
 	VM_RUNNING, /* runnable: in the round robin */
@@ -64,6 +66,8 @@ struct vm {
 	const void *image;
 	size_t image_len;
 	int format; /* IMAGE_* from vmm/load/loader.h */
+	struct boot_file files[VM_FILES_MAX]; /* its "+NAME" modules, in order */
+	struct guest_boot boot;               /* command line and files, for the loader */
 
 	uint64_t ram_pa;
 	uint8_t *ram;

@@ -37,19 +37,6 @@ static void vmm_init_bitmaps(struct vmm *vmm)
 	msr_bitmap_init(phys_to_virt(bm->msr_pa));
 }
 
-static const char *format_name(int format)
-{
-	switch (format) {
-	case IMAGE_FLAT:
-		return "flat binary, real mode";
-	case IMAGE_ELF32:
-		return "ELF32, protected mode";
-	case IMAGE_ELF64:
-		return "ELF64, long mode";
-	}
-	return "unknown format";
-}
-
 /* Everything a VM needs from the host, allocated before anything is loaded. */
 static const char *vm_build(struct vmm *vmm, struct vm *vm)
 {
@@ -105,8 +92,72 @@ static const char *vm_check_module(struct vmm *vmm, struct vm *vm, const struct 
 	return 0;
 }
 
-static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
+/* A module line "+NAME [STRING]" is a file for VM NAME, not a VM. */
+static bool module_is_file(const struct boot_module *m) { return m->string[0] == '+'; }
+
+static size_t file_target_len(const struct boot_module *m)
 {
+	size_t n = 0;
+	while (m->string[1 + n] && m->string[1 + n] != ' ' && m->string[1 + n] != '\t')
+		n++;
+	return n;
+}
+
+static bool file_is_for(const struct boot_module *m, const char *name)
+{
+	size_t n = file_target_len(m);
+	return module_is_file(m) && strlen(name) == n && !strncmp(m->string + 1, name, n);
+}
+
+/* The rest of a "+NAME" line: the module's own string. */
+static const char *file_string(const struct boot_module *m)
+{
+	const char *s = m->string + 1 + file_target_len(m);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Hand the VM its "+NAME" modules, in order, and its command line. */
+static void vm_attach_files(struct vm *vm, const struct boot_module *mods, unsigned nmods)
+{
+	vm->boot = (struct guest_boot){vm->opts.cmdline, vm->files, 0, vm->opts.com2};
+	if (!loader_takes_files(vm->format)) {
+		if (*vm->opts.cmdline)
+			kprintf("kestrel: vm '%s': a %s takes no command line; '%s' ignored\n", vm->opts.name,
+				loader_format_name(vm->format), vm->opts.cmdline);
+		return;
+	}
+	for (unsigned i = 0; i < nmods && vm->boot.nfiles < VM_FILES_MAX; i++)
+		if (file_is_for(&mods[i], vm->opts.name))
+			vm->files[vm->boot.nfiles++] = (struct boot_file){mods[i].data, mods[i].size, file_string(&mods[i])};
+}
+
+/* A "+NAME" module that no VM took: say why. */
+static void vmm_check_file(struct vmm *vmm, const struct boot_module *m)
+{
+	for (unsigned i = 0; i < vmm->nvms; i++) {
+		struct vm *vm = &vmm->vms[i];
+		if (!file_is_for(m, vm->opts.name))
+			continue;
+		for (unsigned f = 0; f < vm->boot.nfiles; f++)
+			if (vm->files[f].data == m->data && vm->files[f].string == file_string(m))
+				return;
+		if (!loader_takes_files(vm->format))
+			kprintf("kestrel: module %u '%s': vm '%s' is a %s, which takes no modules; skipped\n", m->index,
+				m->string, vm->opts.name, loader_format_name(vm->format));
+		else
+			kprintf("kestrel: module %u '%s': vm '%s' already has %u modules, the most it takes; skipped\n",
+				m->index, m->string, vm->opts.name, VM_FILES_MAX);
+		return;
+	}
+	kprintf("kestrel: module %u '%s': no guest is named '%.*s'; skipped\n", m->index, m->string,
+		(int)file_target_len(m), m->string + 1);
+}
+
+static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsigned nmods, unsigned index)
+{
+	const struct boot_module *mod = &mods[index];
 	struct vm *vm = &vmm->vms[vmm->nvms];
 	char err_buf[96];
 	memset(vm, 0, sizeof(*vm));
@@ -117,6 +168,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 		vm->image = mod->data;
 		vm->image_len = mod->size;
 		vm->module = mod->index;
+		vm_attach_files(vm, mods, nmods);
 		err = vm_build(vmm, vm);
 	}
 	if (!err)
@@ -126,8 +178,11 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mod)
 		vm_release(vm);
 		return;
 	}
-	kprintf("kestrel: vm %u '%s': module %u, %lu KiB, %s\n", vm->id, vm->opts.name, mod->index,
-		vm->opts.mem >> 10, format_name(vm->format));
+	kprintf("kestrel: vm %u '%s': module %u, %lu KiB, %s", vm->id, vm->opts.name, mod->index,
+		vm->opts.mem >> 10, loader_format_name(vm->format));
+	if (vm->boot.nfiles)
+		kprintf(", %u module%s", vm->boot.nfiles, vm->boot.nfiles == 1 ? "" : "s");
+	kprintf("\n");
 	vmm->nvms++;
 }
 
@@ -149,7 +204,11 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 		vmm->caps.preemption_rate, vmm->caps.vpid ? "VPID" : "no VPID",
 		vmm->caps.ept_2mb ? ", 2 MiB EPT pages" : "");
 	for (unsigned i = 0; i < nmods; i++)
-		vmm_create_vm(vmm, &mods[i]);
+		if (!module_is_file(&mods[i]))
+			vmm_create_vm(vmm, mods, nmods, i);
+	for (unsigned i = 0; i < nmods; i++)
+		if (module_is_file(&mods[i]))
+			vmm_check_file(vmm, &mods[i]);
 	if (!vmm->nvms)
 		kprintf("kestrel: no guests to run\n");
 	else

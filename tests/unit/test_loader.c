@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/load/bzimage.c"
 #include "vmm/load/loader.c"
+#include "vmm/load/multiboot.c"
 
 #define RAM_SIZE (8u << 20)
 
@@ -89,7 +91,7 @@ static void good(bool is64)
 static const char *load(size_t len, struct guest_entry *e)
 {
 	const char *err = NULL;
-	int rc = loader_load(img, len, ram, RAM_SIZE, e, &err);
+	int rc = loader_load(img, len, NULL, ram, RAM_SIZE, e, &err);
 	assert_int_equal(rc, err ? -1 : 0);
 	return err;
 }
@@ -211,13 +213,13 @@ static void test_flat_limits(void **state)
 	static uint8_t big[0x98400 + 1];
 	struct guest_entry e;
 	const char *err = NULL;
-	assert_int_equal(loader_load(big, 0x98400, ram, RAM_SIZE, &e, &err), 0);
-	assert_int_equal(loader_load(big, sizeof(big), ram, RAM_SIZE, &e, &err), -1);
+	assert_int_equal(loader_load(big, 0x98400, NULL, ram, RAM_SIZE, &e, &err), 0);
+	assert_int_equal(loader_load(big, sizeof(big), NULL, ram, RAM_SIZE, &e, &err), -1);
 	assert_non_null(strstr(err, "flat image larger"));
 	/* Image larger than (a tiny) guest RAM. */
-	assert_int_equal(loader_load(big, 0x1000, ram, 0x8000, &e, &err), -1);
+	assert_int_equal(loader_load(big, 0x1000, NULL, ram, 0x8000, &e, &err), -1);
 	assert_non_null(strstr(err, "does not fit in guest RAM"));
-	assert_int_equal(loader_load(big, 0x400, ram, 0x8000, &e, &err), 0);
+	assert_int_equal(loader_load(big, 0x400, NULL, ram, 0x8000, &e, &err), 0);
 }
 
 static void test_empty(void **state)

@@ -4,7 +4,9 @@
 #include <stdbool.h>
 
 #include "kernel/string.h"
+#include "vmm/load/bzimage.h"
 #include "vmm/load/loader.h"
+#include "vmm/load/multiboot.h"
 
 #define EI_CLASS    4
 #define EI_DATA     5
@@ -125,18 +127,34 @@ static const char *loader_check_image(const uint8_t *p, size_t len, const struct
 	return NULL;
 }
 
+/* A boot loader's formats are recognised before ELF and flat: a Multiboot
+ * kernel is often an ELF file too, and a bzImage starts with a boot sector. */
+static int loader_identify_kernel(const void *img, size_t len, const char **why)
+{
+	int format = bzimage_identify(img, len, why);
+	if (format == IMAGE_UNKNOWN && !*why)
+		format = multiboot_identify(img, len, why);
+	return format;
+}
+
 int loader_identify(const void *img, size_t len, const char **err)
 {
 	const uint8_t *p = img;
 	const char *why = NULL;
 	struct loader_elf e = {0};
 	int format = IMAGE_FLAT;
-	if (!p || !len)
+	if (!p || !len) {
 		why = "empty image";
-	else if (loader_is_elf(p, len) && !(why = loader_parse_ehdr(p, len, &e)))
-		why = loader_check_image(p, len, &e);
-	if (!why && p && loader_is_elf(p, len))
-		format = e.format;
+	} else {
+		format = loader_identify_kernel(p, len, &why);
+		if (format != IMAGE_UNKNOWN)
+			return format;
+		format = IMAGE_FLAT;
+		if (!why && loader_is_elf(p, len) && !(why = loader_parse_ehdr(p, len, &e)))
+			why = loader_check_image(p, len, &e);
+		if (!why && loader_is_elf(p, len))
+			format = e.format;
+	}
 	if (why) {
 		format = IMAGE_UNKNOWN;
 		if (err)
@@ -197,19 +215,87 @@ static void loader_copy_elf(const uint8_t *p, const struct loader_elf *e, uint8_
 		memset(ram + s.paddr + s.filesz, 0, s.memsz - s.filesz);
 	}
 	loader_write_gdt(ram, out);
-	if (e->format == IMAGE_ELF64)
+	out->mode = GUEST_PROT32;
+	out->cs = LOADER_SEL_CODE32;
+	out->ds = LOADER_SEL_DATA;
+	if (e->format == IMAGE_ELF64) {
 		loader_write_page_tables(ram, out);
+		out->mode = GUEST_LONG;
+		out->cs = LOADER_SEL_CODE64;
+	}
 	out->entry = e->entry;
 	out->stack = ram_size;
 }
 
-int loader_load(const void *img, size_t len, uint8_t *ram, uint64_t ram_size, struct guest_entry *out,
-		const char **err)
+bool loader_takes_files(int format)
 {
+	return format == IMAGE_MULTIBOOT1 || format == IMAGE_MULTIBOOT2 || format == IMAGE_BZIMAGE;
+}
+
+const char *loader_format_name(int format)
+{
+	static const char *const names[] = {
+		[IMAGE_FLAT] = "flat binary, real mode",
+		[IMAGE_ELF32] = "ELF32, protected mode",
+		[IMAGE_ELF64] = "ELF64, long mode",
+		[IMAGE_MULTIBOOT1] = "Multiboot kernel",
+		[IMAGE_MULTIBOOT2] = "Multiboot2 kernel",
+		[IMAGE_BZIMAGE] = "Linux bzImage",
+	};
+	if (format <= IMAGE_UNKNOWN || format > IMAGE_BZIMAGE)
+		return "unknown format";
+	return names[format];
+}
+
+#define BDA_COM1        0x400 /* I/O base of COM1..COM4, words */
+#define BDA_EBDA        0x40E /* segment of the extended BIOS data area */
+#define BDA_EQUIPMENT   0x410 /* bits 11-9: number of serial ports */
+#define BDA_BASE_MEMORY 0x413 /* KiB of conventional memory, below the EBDA */
+#define LOADER_EBDA     0x9FC00
+#define LOADER_EBDA_KIB 1
+
+/* What a PC BIOS leaves for the kernel it boots (the BIOS data area and an
+ * empty EBDA; nothing at 0xE0000-0xFFFFF, so no MP table and no ACPI RSDP).
+ * Linux reads the base memory size at 0x413 to place its real-mode
+ * trampoline below the EBDA; 0 there would put it at address 0. */
+static void loader_write_bda(uint8_t *ram, uint64_t ram_size, bool com2)
+{
+	if (ram_size < LOADER_FLAT_END)
+		return;
+	memset(ram + 0x400, 0, 0x100);
+	ram[BDA_COM1] = 0xF8;
+	ram[BDA_COM1 + 1] = 0x03;
+	if (com2) {
+		ram[BDA_COM1 + 2] = 0xF8;
+		ram[BDA_COM1 + 3] = 0x02;
+	}
+	unsigned ports = com2 ? 2 : 1;
+	ram[BDA_EQUIPMENT + 1] = (uint8_t)(ports << 1);
+	ram[BDA_EBDA] = (uint8_t)(LOADER_EBDA >> 4);
+	ram[BDA_EBDA + 1] = (uint8_t)(LOADER_EBDA >> 12);
+	ram[BDA_BASE_MEMORY] = (uint8_t)(LOADER_EBDA >> 10);
+	ram[BDA_BASE_MEMORY + 1] = (uint8_t)(LOADER_EBDA >> 18);
+	memset(ram + LOADER_EBDA, 0, LOADER_EBDA_KIB << 10);
+	ram[LOADER_EBDA] = LOADER_EBDA_KIB; /* its first byte: its size in KiB */
+}
+
+int loader_load(const void *img, size_t len, const struct guest_boot *boot, uint8_t *ram, uint64_t ram_size,
+		struct guest_entry *out, const char **err)
+{
+	static const struct guest_boot none = {"", 0, 0, false};
 	const uint8_t *p = img;
 	const char *why = NULL;
 	struct loader_elf e = {0};
+	if (!boot)
+		boot = &none;
 	*out = (struct guest_entry){.format = loader_identify(img, len, &why)};
+	if (out->format == IMAGE_MULTIBOOT1 || out->format == IMAGE_MULTIBOOT2 || out->format == IMAGE_BZIMAGE) {
+		int rc = out->format == IMAGE_BZIMAGE ? bzimage_load(img, len, boot, ram, ram_size, out, err)
+						      : multiboot_load(img, len, boot, ram, ram_size, out, err);
+		if (rc == 0)
+			loader_write_bda(ram, ram_size, boot->com2);
+		return rc;
+	}
 	if (out->format == IMAGE_ELF64 || out->format == IMAGE_ELF32) {
 		loader_parse_ehdr(p, len, &e); /* checked by loader_identify */
 		why = loader_check_ram(p, &e, ram_size);
@@ -228,8 +314,10 @@ int loader_load(const void *img, size_t len, uint8_t *ram, uint64_t ram_size, st
 	if (out->format == IMAGE_FLAT) {
 		memcpy(ram + LOADER_FLAT_BASE, p, len);
 		out->entry = out->stack = LOADER_FLAT_BASE;
+		out->mode = GUEST_REAL;
 	} else {
 		loader_copy_elf(p, &e, ram, ram_size, out);
 	}
+	loader_write_bda(ram, ram_size, boot->com2);
 	return 0;
 }

@@ -1,9 +1,12 @@
-/* Guest images: recognise the format (flat real-mode binary, ELF32, ELF64),
- * validate everything, then copy into guest RAM and describe the initial CPU
- * state (docs/guests.md). Pure: works on buffers, no VMX, no allocation. */
+/* Guest images: recognise the format (flat real-mode binary, ELF32, ELF64,
+ * Multiboot 1 and 2 kernels, Linux bzImage), validate everything, then copy
+ * into guest RAM with what the format's boot loader would leave there, and
+ * describe the initial CPU state (docs/guests.md). Pure: works on buffers,
+ * no VMX, no allocation. */
 #ifndef KESTREL_VMM_LOADER_H
 #define KESTREL_VMM_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +15,32 @@ enum image_format {
 	IMAGE_FLAT,        /* real mode at 0000:7C00 */
 	IMAGE_ELF32,       /* EM_386 ET_EXEC: protected mode, paging off */
 	IMAGE_ELF64,       /* EM_X86_64 ET_EXEC: long mode, identity-mapped 0..4 GiB */
+	IMAGE_MULTIBOOT1,  /* a Multiboot header in the first 8 KiB (vmm/load/multiboot.c) */
+	IMAGE_MULTIBOOT2,  /* a Multiboot2 header in the first 32 KiB */
+	IMAGE_BZIMAGE,     /* a Linux bzImage, boot protocol 2.06+ (vmm/load/bzimage.c) */
+};
+
+/* The CPU mode a guest starts in. */
+enum guest_mode {
+	GUEST_REAL,   /* real mode, CS = 0 */
+	GUEST_PROT32, /* 32-bit protected mode, flat segments, paging off */
+	GUEST_LONG,   /* IA-32e mode, 64-bit code, paging with entry->cr3 */
+};
+
+/* A file handed to a guest besides its image: a Multiboot module or a Linux
+ * initrd (a "+NAME" module line), with the rest of its line as its string. */
+struct boot_file {
+	const void *data;
+	size_t size;
+	const char *string;
+};
+
+/* What a boot loader hands a kernel besides the image. */
+struct guest_boot {
+	const char *cmdline; /* after " -- " on the module line; "" when none */
+	const struct boot_file *files;
+	unsigned nfiles;
+	bool com2; /* the BIOS data area lists a second serial port */
 };
 
 /* Guest-physical layout of what the loader writes below LOADER_MIN_PADDR. */
@@ -30,20 +59,30 @@ enum image_format {
 
 struct guest_entry {
 	int format;         /* IMAGE_* */
+	int mode;           /* GUEST_* */
 	uint64_t entry;     /* RIP (flat: 0x7C00 with CS = 0) */
-	uint64_t stack;     /* RSP: top of RAM for ELF, 0x7C00 for flat */
-	uint64_t gdt_base;  /* ELF: LOADER_GDT; flat: 0 */
+	uint64_t stack;     /* RSP: top of RAM for ELF, 0x7C00 for flat; 0 for Multiboot and Linux */
+	uint64_t gdt_base;  /* protected and long mode: LOADER_GDT; real mode: 0 */
 	uint16_t gdt_limit;
-	uint64_t cr3;       /* ELF64: LOADER_PML4; otherwise 0 */
+	uint16_t cs, ds;    /* selectors in the GDT (all data segments get ds); 0 in real mode */
+	uint64_t cr3;       /* long mode: LOADER_PML4; otherwise 0 */
+	uint64_t rax, rbx, rsi; /* Multiboot: magic and information; Linux: RSI = zero page */
 };
 
 /* The image's format, or IMAGE_UNKNOWN (empty or malformed ELF). */
 int loader_detect(const void *img, size_t len);
 /* As loader_detect, with *err (when err is not NULL) saying why on IMAGE_UNKNOWN. */
 int loader_identify(const void *img, size_t len, const char **err);
-/* Validate img against a guest RAM of ram_size bytes, then load it into ram
- * and fill out; 0, or -1 with *err and ram untouched. */
-int loader_load(const void *img, size_t len, uint8_t *ram, uint64_t ram_size, struct guest_entry *out,
-		const char **err);
+/* Whether the format takes files besides the image (Multiboot modules, an
+ * initrd) and a command line. */
+bool loader_takes_files(int format);
+/* A name for the format, for messages ("Multiboot2 kernel"). */
+const char *loader_format_name(int format);
+/* Validate img (and boot, which may be NULL: no command line, no files)
+ * against a guest RAM of ram_size bytes, then load it into ram and fill out;
+ * 0, or -1 with *err and ram untouched. Every format also gets the BIOS data
+ * area a PC BIOS leaves (loader_write_bda). */
+int loader_load(const void *img, size_t len, const struct guest_boot *boot, uint8_t *ram, uint64_t ram_size,
+		struct guest_entry *out, const char **err);
 
 #endif

@@ -68,9 +68,35 @@ static int vmopts_option(const char *t, size_t len, struct vm_opts *out, char *e
 		out->com2 = true;
 		return 0;
 	}
+	if (vmopts_is(t, len, "on_reset=restart") || vmopts_is(t, len, "on_reset=stop")) {
+		out->reset_stops = len == sizeof("on_reset=stop") - 1;
+		return 0;
+	}
+	if (len >= 9 && vmopts_is(t, 9, "on_reset="))
+		return vmopts_fail(err, err_len, "bad '%.*s%s': on_reset is restart or stop", t, len);
 	if (len >= 4 && vmopts_is(t, 4, "mem="))
 		return vmopts_mem(t + 4, len - 4, out, err, err_len);
 	return vmopts_fail(err, err_len, "unknown option '%.*s%s'", t, len);
+}
+
+/* Where Kestrel's options end: at the first " -- " (or a line that starts
+ * with "-- "), after which the guest's command line begins. */
+static const char *vmopts_split(const char *s, const char **cmdline)
+{
+	const char *end = s;
+	*cmdline = "";
+	for (; *end; end++) {
+		bool at_start = end == s && end[0] == '-' && end[1] == '-' && (end[2] == ' ' || !end[2]);
+		bool sep = vmopts_space(end[0]) && end[1] == '-' && end[2] == '-' && (vmopts_space(end[3]) || !end[3]);
+		if (at_start || sep) {
+			const char *c = end + (at_start ? 2 : 3);
+			while (vmopts_space(*c))
+				c++;
+			*cmdline = c;
+			break;
+		}
+	}
+	return end;
 }
 
 int vmopts_parse(const char *s, struct vm_opts *out, char *err, size_t err_len)
@@ -79,11 +105,12 @@ int vmopts_parse(const char *s, struct vm_opts *out, char *err, size_t err_len)
 	if (err_len)
 		err[0] = 0;
 	bool named = false;
-	while (*s) {
-		while (vmopts_space(*s))
+	const char *end = vmopts_split(s, &out->cmdline);
+	while (s < end) {
+		while (s < end && vmopts_space(*s))
 			s++;
 		const char *t = s;
-		while (*s && !vmopts_space(*s))
+		while (s < end && !vmopts_space(*s))
 			s++;
 		size_t len = (size_t)(s - t);
 		if (!len)
@@ -94,7 +121,7 @@ int vmopts_parse(const char *s, struct vm_opts *out, char *err, size_t err_len)
 		named = true;
 	}
 	if (!named) {
-		fmt_snprintf(err, err_len, "missing VM name (module2 FILE NAME [mem=SIZE] [com2])");
+		fmt_snprintf(err, err_len, "missing VM name (module2 FILE NAME [mem=SIZE] [com2] [on_reset=restart|stop] [-- CMDLINE])");
 		return -1;
 	}
 	return 0;

@@ -128,8 +128,8 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 
 static void vcpu_reset_segments(const struct guest_entry *e)
 {
-	bool flat = e->format == IMAGE_FLAT, lm = e->format == IMAGE_ELF64;
-	uint16_t cs = flat ? 0 : lm ? 0x18 : 0x08, ds = flat ? 0 : 0x10;
+	bool flat = e->mode == GUEST_REAL, lm = e->mode == GUEST_LONG;
+	uint16_t cs = flat ? 0 : e->cs, ds = flat ? 0 : e->ds;
 	uint32_t limit = flat ? 0xFFFF : 0xFFFFFFFF;
 	uint32_t code_ar = flat ? AR_CODE16 : lm ? AR_CODE64 : AR_CODE32;
 	uint32_t data_ar = flat ? AR_DATA16 : AR_DATA32;
@@ -148,9 +148,9 @@ static void vcpu_reset_control_registers(struct vcpu *v, const struct guest_entr
 {
 	const struct vmx_caps *c = v->caps;
 	uint64_t cr0 = CR0_ET, cr4 = 0, efer = 0;
-	if (e->format != IMAGE_FLAT)
+	if (e->mode != GUEST_REAL)
 		cr0 |= CR0_PE;
-	if (e->format == IMAGE_ELF64) {
+	if (e->mode == GUEST_LONG) {
 		cr0 |= CR0_PG | CR0_NE;
 		cr4 = CR4_PAE;
 		efer = EFER_LME | EFER_LMA;
@@ -161,7 +161,7 @@ static void vcpu_reset_control_registers(struct vcpu *v, const struct guest_entr
 	vmcs_write(VMCS_GUEST_CR0, (cr0 | fixed0 | CR0_NE) & c->cr0_fixed1);
 	vmcs_write(VMCS_CR4_READ_SHADOW, cr4);
 	vmcs_write(VMCS_GUEST_CR4, (cr4 | c->cr4_fixed0) & c->cr4_fixed1);
-	vmcs_write(VMCS_GUEST_CR3, e->format == IMAGE_ELF64 ? e->cr3 : 0);
+	vmcs_write(VMCS_GUEST_CR3, e->mode == GUEST_LONG ? e->cr3 : 0);
 	vmcs_write(VMCS_GUEST_IA32_EFER, efer);
 	v->entry = efer & EFER_LMA ? v->entry | ENTRY_IA32E_MODE_GUEST : v->entry & ~ENTRY_IA32E_MODE_GUEST;
 	vmcs_write(VMCS_VM_ENTRY_CONTROLS, v->entry);
@@ -173,8 +173,11 @@ void vcpu_reset(struct vcpu *v, const struct guest_entry *e)
 	v->regs = (struct guest_regs){0};
 	v->msrs = (struct guest_msrs){.dr6 = 0xFFFF0FF0}; /* DR6 after reset (SDM 3B 18.2.3) */
 	vcpu_fpu_init(v);
-	if (e->format == IMAGE_FLAT)
+	if (e->mode == GUEST_REAL)
 		v->regs.rdx = 0x80; /* boot drive, as a BIOS would leave it */
+	v->regs.rax = e->rax;
+	v->regs.rbx = e->rbx;
+	v->regs.rsi = e->rsi;
 	vcpu_reset_segments(e);
 	vcpu_reset_control_registers(v, e);
 	vmcs_write(VMCS_GUEST_RIP, e->entry);
