@@ -58,6 +58,14 @@ void vm_note(struct vm *vm, const char *fmt, ...)
 	vm->host->note(vm->host->ctx, vm, line);
 }
 
+void vm_reset_request(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fmt_vsnprintf(vm->reset_reason, sizeof(vm->reset_reason), fmt, ap);
+	va_end(ap);
+}
+
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */
 
 void vm_restart_begin(struct vm *vm)

@@ -82,7 +82,7 @@ struct vm {
 	int64_t exit_code;
 	bool has_exit_code;
 	unsigned resets;
-	const char *reset_reason; /* with EXIT_RESET: how the guest asked */
+	char reset_reason[80];    /* with EXIT_RESET: how the guest asked (vm_reset_request) */
 	uint64_t reset_tsc[VM_RESET_LOOP]; /* the guest's last resets, a ring (vmm.c) */
 	unsigned reset_next;
 	bool restarting;          /* RAM is being cleared for a restart (vm_restart_step) */
@@ -130,6 +130,10 @@ void vm_console_reset_board(struct vm *vm);
 /* A line of Kestrel's about the VM, shown under its name after whatever
  * partial line the guest had written (one line per call, no newline). */
 void vm_note(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The guest resets its machine (a triple fault, port 0xCF9 or 0x64): the
+ * reason, printf-style, for the VMM's notice; the exit handler then returns
+ * EXIT_RESET. */
+void vm_reset_request(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The reset button: the VM is runnable at once, but first clears its RAM,
  * in its own time slices (vm_restart_step), and then reloads its image and
  * restarts the VCPU. Zeroing a large guest's RAM takes long; in slices it is

@@ -22,6 +22,8 @@ bool vmm_probe(struct vmm *vmm)
 	return false;
 }
 
+#define PORT_POST 0x80
+
 static void vmm_init_bitmaps(struct vmm *vmm)
 {
 	struct vmx_bitmaps *bm = &vmm->bitmaps;
@@ -34,6 +36,10 @@ static void vmm_init_bitmaps(struct vmm *vmm)
 	 * empty bus and are counted (SDM 3C 25.6.4). */
 	memset(phys_to_virt(bm->io_a_pa), 0xFF, PAGE_SIZE);
 	memset(phys_to_virt(bm->io_b_pa), 0xFF, PAGE_SIZE);
+	/* Except port 0x80, the POST code port kernels also write for an I/O
+	 * delay: nothing a guest can change there matters, so it runs natively,
+	 * without an exit, as on the PC it thinks it has. */
+	((uint8_t *)phys_to_virt(bm->io_a_pa))[PORT_POST / 8] &= (uint8_t)~(1u << (PORT_POST % 8));
 	msr_bitmap_init(phys_to_virt(bm->msr_pa));
 }
 
@@ -249,6 +255,10 @@ static bool vmm_reset_loop(struct vm *vm, uint64_t now)
 
 enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why)
 {
+	if (vm->opts.reset_stops) {
+		vm_end(vm, VM_STOPPED, "%s (on_reset=stop)", why);
+		return EXIT_STOPPED;
+	}
 	if (vmm_reset_loop(vm, rdtsc()))
 		return EXIT_STOPPED;
 	vm_note(vm, "*** %s: restarting", why);

@@ -98,14 +98,16 @@ def test_every_way_a_guest_ends():
     run = boot("endings", [
         ("exitcode.elf", "hc42"),
         ("exit7.bin", "port7"),
-        ("triple.elf", "triple"),
+        ("triple.elf", "triple on_reset=stop"),
         ("hltoff.bin", "hltoff"),
         ("oob.elf", "oob mem=8M"),
     ])
     expect_state(run, "hc42", "stopped", 42, "shutdown hypercall")
     expect_state(run, "port7", "stopped", 7, "port 0xF4")
-    expect_state(run, "triple", "crashed", None, "triple fault")
-    expect_state(run, "hltoff", "halted", None, "HLT with interrupts disabled")
+    expect_state(run, "triple", "stopped", None, "triple fault at RIP 0x")
+    if "(on_reset=stop)" not in run.summary("triple")["reason"]:
+        run.fail("a triple fault with on_reset=stop should say so")
+    expect_state(run, "hltoff", "halted", None, "powered off: HLT with interrupts disabled")
     expect_state(run, "oob", "crashed", None, "EPT violation")
     if "0x4000000" not in run.summary("oob")["reason"]:
         run.fail("the EPT violation report does not name the guest-physical address 0x4000000")

@@ -58,6 +58,39 @@ static void test_options(void **state)
 	assert_int_equal(opts.mem, 4 << 20);
 }
 
+static void test_guest_command_line(void **state)
+{
+	(void)state;
+	ok("linux mem=96M -- console=ttyS0 quiet");
+	assert_int_equal(opts.mem, 96 << 20);
+	assert_string_equal(opts.cmdline, "console=ttyS0 quiet");
+	ok("lx -- a -- b mem=2M"); /* only the first " -- " splits */
+	assert_int_equal(opts.mem, VMOPTS_MEM_DEFAULT);
+	assert_string_equal(opts.cmdline, "a -- b mem=2M");
+	ok("lx --");
+	assert_string_equal(opts.cmdline, "");
+	ok("lx\t--\tx=1");
+	assert_string_equal(opts.cmdline, "x=1");
+	ok("lx mem=2M");
+	assert_string_equal(opts.cmdline, "");
+	bad("lx --x", "unknown option '--x'"); /* not a separator */
+	bad("-- x", "missing VM name");
+	bad("lx foo -- x", "unknown option 'foo'");
+}
+
+static void test_on_reset(void **state)
+{
+	(void)state;
+	ok("g");
+	assert_false(opts.reset_stops);
+	ok("g on_reset=stop");
+	assert_true(opts.reset_stops);
+	ok("g on_reset=stop on_reset=restart");
+	assert_false(opts.reset_stops);
+	bad("g on_reset=halt", "bad 'on_reset=halt': on_reset is restart or stop");
+	bad("g on_reset=", "on_reset is restart or stop");
+}
+
 static void test_bad_names(void **state)
 {
 	(void)state;
@@ -108,6 +141,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_only_gets_defaults),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_guest_command_line),
+		cmocka_unit_test(test_on_reset),
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_long_token_is_shortened_and_err_bounded),

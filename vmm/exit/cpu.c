@@ -132,13 +132,17 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 	return EXIT_RESUME;
 }
 
-/* HLT waits for an interrupt. With RFLAGS.IF clear nothing can wake it (no
- * NMI source is modelled), so the guest has halted for good. */
+/* HLT waits for an interrupt. With RFLAGS.IF clear and no event pending
+ * (an NMI from the operator's inject) nothing can wake it: no NMI source is
+ * modelled, so the guest has powered itself off, as a PC without ACPI does
+ * (Linux's poweroff there halts with interrupts off: stop_this_cpu). */
 enum exit_action exit_hlt(struct vm *vm, const struct vm_exit *e)
 {
 	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
 	if (!(vcpu_rflags() & RFLAGS_IF)) {
-		vm_end(vm, VM_HALTED, "HLT with interrupts disabled at RIP 0x%lx", e->rip);
+		if (vcpu_event_pending())
+			return EXIT_RESUME;
+		vm_end(vm, VM_HALTED, "powered off: HLT with interrupts disabled at RIP 0x%lx", e->rip);
 		return EXIT_STOPPED;
 	}
 	if (vcpu_event_pending() || isa_intr(&vm->isa))

@@ -54,10 +54,12 @@ static enum exit_action exit_exception_or_nmi(struct vm *vm, const struct vm_exi
 	return exit_unhandled(vm, e, "unexpected exception exit");
 }
 
+/* A triple fault is a shutdown cycle, which a PC's chipset turns into a
+ * reset (SDM 3A 6.15, "Interrupt 8"; Linux's reboot=t relies on it). */
 static enum exit_action exit_triple_fault(struct vm *vm, const struct vm_exit *e)
 {
-	vm_end(vm, VM_CRASHED, "triple fault at RIP 0x%lx", e->rip);
-	return EXIT_STOPPED;
+	vm_reset_request(vm, "triple fault at RIP 0x%lx", e->rip);
+	return EXIT_RESET;
 }
 
 /* VMX, SMX and other instructions Kestrel does not offer: #UD as on a CPU

@@ -53,13 +53,13 @@ static bool io_kestrel(struct vm *vm, const struct vm_exit *e, uint32_t val, enu
 	case PORT_RESET_CONTROL:
 		if (!(val & RESET_CONTROL_RST_CPU))
 			return true;
-		vm->reset_reason = "reset through port 0xCF9";
+		vm_reset_request(vm, "reset through port 0xCF9");
 		*act = EXIT_RESET;
 		return true;
 	case PORT_KBC_COMMAND:
 		if (val != KBC_PULSE_RESET)
 			return false;
-		vm->reset_reason = "reset through the keyboard controller (port 0x64)";
+		vm_reset_request(vm, "reset through the keyboard controller (port 0x64)");
 		*act = EXIT_RESET;
 		return true;
 	}
