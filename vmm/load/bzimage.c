@@ -86,6 +86,8 @@ static bool bz_is_linux(const uint8_t *p, size_t len)
 /* What the image says, checked against itself (not yet against RAM). */
 static const char *bz_parse(const uint8_t *p, size_t len, struct bz_header *h)
 {
+	if (len < HDR_VERSION + 2)
+		return "Linux setup header truncated";
 	h->version = (uint16_t)bz_get(p, HDR_VERSION, 2);
 	if (h->version < PROTOCOL_MIN)
 		return "Linux boot protocol older than 2.06 (no cmdline_size, no initrd_addr_max)";
