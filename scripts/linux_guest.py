@@ -6,7 +6,7 @@ and busybox-static with `apt-get download` into a cache under build/linux/,
 extracts the kernel and busybox, and writes an initramfs (a newc cpio archive,
 built here so no cpio tool is needed). Nothing downloaded is committed.
 
-    scripts/linux-guest.py [--out build/linux]   prints the kernel and initramfs paths
+    scripts/linux_guest.py [--out build/linux]   prints the kernel and initramfs paths
 
 Exits non-zero with a message naming the packages when they cannot be fetched.
 """

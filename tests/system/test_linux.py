@@ -1,0 +1,107 @@
+"""An unmodified Debian Linux kernel to a shell, as a Kestrel guest.
+
+Debian's linux-image-cloud-amd64 and busybox-static are fetched at test time
+with apt-get download into build/linux/ (scripts/linux_guest.py, nothing is
+committed); when they cannot be fetched the test fails naming them. The
+kernel boots with no local APIC beside two tiny guests: the test waits for
+the shell prompt, attaches, checks `uname -r` and that the timer and ttyS0
+interrupts count on the 8259A (XT-PIC), detaches, powers Linux off from
+inside, and checks that the tiny guests kept running and the host booted
+once. The figures (guest instructions, exits by reason, time to the prompt)
+go to build/system/linux.txt.
+"""
+import os
+import re
+import sys
+
+import pytest
+
+from kestrel import OUT, ROOT, BochsSession, build_iso
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import linux_guest  # noqa: E402
+
+PROMPT = "kestrel> "
+SHELL = "linux# "
+CMDLINE = "console=ttyS0 nolapic noapic pci=off reboot=t io_delay=none tsc=reliable"
+DETACH = "\x1d"  # Ctrl-]
+
+
+@pytest.fixture(scope="module")
+def linux():
+    try:
+        return linux_guest.prepare()
+    except linux_guest.Fetch as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+def command(s, line, expect, timeout=120):
+    start = len(s.text)
+    s.send(line + "\r", gap=0.002)
+    return s.text[start:s.wait_for(expect, timeout=timeout, start=start)]
+
+
+def interrupts(text, s):
+    """The counts of /proc/interrupts lines 0 (timer) and 4 (ttyS0) in text;
+    both must be on the 8259A (XT-PIC)."""
+    got = {}
+    for irq, name in ((0, "timer"), (4, "ttyS0")):
+        m = re.search(rf"^\s*{irq}:\s+(\d+)\s+XT-PIC\s+{name}\s*$", text, re.M)
+        if not m:
+            s.fail(f"/proc/interrupts has no 'XT-PIC {name}' line for IRQ {irq}:\n{text}")
+        got[name] = int(m.group(1))
+    return got
+
+
+def test_debian_linux_to_a_shell(linux):
+    kernel, initrd = linux
+    iso = build_iso("timeout=900000", [
+        (kernel, f"linux mem=128M -- {CMDLINE}"),
+        (initrd, "+linux"),
+        ("ticker.elf", "tickA"),
+        ("ticker.elf", "tickB mem=2M"),
+    ], name="linux")
+    s = BochsSession(iso, name="linux", timeout=900)
+    s.wait_for(PROMPT)
+    s.wait_for("[linux] Linux version 6.", timeout=300)
+    shell_at = s.wait_for(f"[linux] {SHELL}", timeout=600)
+    command(s, "console linux", "attached to linux")
+    out = command(s, "uname -r", SHELL)
+    if not re.search(r"^6\.1\.\d+-\d+-cloud-amd64$", out, re.M):
+        s.fail(f"uname -r did not answer the Debian kernel's release: {out!r}")
+    first = interrupts(command(s, "cat /proc/interrupts", SHELL), s)
+    second = interrupts(command(s, "cat /proc/interrupts", SHELL), s)
+    if second["timer"] <= first["timer"] or second["ttyS0"] <= first["ttyS0"]:
+        s.fail(f"the timer and ttyS0 interrupts do not count: {first} then {second}")
+    s.send(DETACH)
+    s.wait_for(PROMPT, start=len(s.text) - 200)
+    command(s, "exits linux", "IO_INSTRUCTION")
+    exits = s.text[s.text.rfind("exits linux"):]
+    command(s, "console linux", "attached to linux")
+    command(s, "poweroff -f", "reboot: System halted")
+    s.send(DETACH)
+    out = command(s, "list", "tickB")
+    if not re.search(r"linux\s+halted", out):
+        s.fail(f"list does not show linux halted: {out!r}")
+    info = command(s, "info linux", "reason:")
+    info += s.text[len(s.text) - 400:]
+    command(s, "info linux", "powered off")
+    before = {g: len(re.findall(rf"^\[{g}\] uptime", s.text, re.M)) for g in ("tickA", "tickB")}
+    command(s, "stop tickA", PROMPT)
+    command(s, "stop tickB", PROMPT)
+    run = s.close()
+    # The tiny guests ran all along: each said its uptime every second of
+    # guest time, during Linux's boot too (between its first line and the
+    # prompt), and nothing else ended them.
+    boot_text = run.serial[run.serial.find("[linux] Linux version"):shell_at]
+    for g in ("tickA", "tickB"):
+        during = len(re.findall(rf"^\[{g}\] uptime", boot_text, re.M))
+        if during < 5:
+            run.fail(f"{g} printed {during} uptime lines while Linux booted: it did not keep running")
+        if before[g] < during:
+            run.fail(f"{g}'s uptime lines went missing")
+    if run.serial.count("Kestrel 0.1.0: an x86-64 microhypervisor") != 1:
+        run.fail("the host booted more than once")
+    with open(os.path.join(OUT, "linux.txt"), "w") as fh:
+        fh.write(f"time to the shell prompt (wall, Bochs): {run.elapsed:.0f} s for the whole session\n")
+        fh.write(exits)
