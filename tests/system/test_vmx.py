@@ -81,14 +81,19 @@ def test_bad_modules_are_reported_and_skipped():
         ("hello.bin", "opt foo=1"),
         ("hello.bin", "size mem=12Q"),
         (big, "big mem=1M"),
+        ("hello.bin", "+nosuch initrd"),
+        ("hello.bin", "+hello"),
     ])
     for what, why in [("empty", "empty"), ("badelf", "ELF"), ("elfhigh", "ELF segment outside guest RAM"),
                       ("big mem=1M", "larger than its memory")]:
         if not [l for l in run.lines("kestrel: module ") if f"'{what}'" in l and why in l and "skipped" in l]:
             run.fail(f"no load error reported for {what}: {why}")
+    # A file for no VM, or for a VM whose format takes none: reported, skipped.
+    run.expect("'+nosuch initrd': no guest is named 'nosuch'; skipped",
+               "'+hello': vm 'hello' is a flat binary, real mode, which takes no modules; skipped")
     skipped = [l for l in run.lines("kestrel: module ") if "skipped" in l]
-    if len(skipped) != 8:
-        run.fail(f"expected 8 skipped modules, got {len(skipped)}")
+    if len(skipped) != 10:
+        run.fail(f"expected 10 skipped modules, got {len(skipped)}")
     run.expect("another guest already has this name", "foo=1", "12Q")
     run.expect("[hello] Hello from real mode")
     expect_state(run, "hello", "stopped", 0)
