@@ -86,7 +86,7 @@ static struct cpuid_regs cpuid_tsc_leaf(uint64_t hz)
 	if (hz && hz <= UINT32_MAX)
 		return (struct cpuid_regs){1, 1, (uint32_t)hz, 0};
 	uint64_t khz = hz / 1000;
-	for (uint32_t n = 2; n <= 16; n++)
+	for (uint32_t n = 2; khz && n <= 16; n++)
 		if (khz % n == 0 && khz / n * 1000 <= UINT32_MAX)
 			return (struct cpuid_regs){1, n, (uint32_t)(khz / n * 1000), 0};
 	return zero;
