@@ -2,7 +2,9 @@
  * access run natively. Native are only MSRs whose guest values the CPU holds
  * while the guest runs: VMCS-switched (SYSENTER_*, FS/GS base, PAT) and
  * lazily switched ones (vmm/vmx/vcpu_state.c: STAR, LSTAR, CSTAR, FMASK,
- * KERNEL_GS_BASE, TSC_AUX), plus TSC reads. Everything else exits. */
+ * KERNEL_GS_BASE, TSC_AUX), plus TSC reads. Everything else exits. The
+ * list is the RD_NATIVE/WR_NATIVE rows of vmm/exit/msr.c's table;
+ * tests/unit/test_msr.c checks that the two agree. */
 #include "vmm/vmx/msr_bitmap.h"
 #include "kernel/cpu.h"
 #include <stdbool.h>

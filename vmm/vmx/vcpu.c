@@ -172,6 +172,7 @@ void vcpu_reset(struct vcpu *v, const struct guest_entry *e)
 	vcpu_load(v);
 	v->regs = (struct guest_regs){0};
 	v->msrs = (struct guest_msrs){.dr6 = 0xFFFF0FF0}; /* DR6 after reset (SDM 3B 18.2.3) */
+	v->misc_enable_cleared = 0;
 	vcpu_fpu_init(v);
 	if (e->mode == GUEST_REAL)
 		v->regs.rdx = 0x80; /* boot drive, as a BIOS would leave it */

@@ -38,6 +38,7 @@ struct vcpu {
 	uint64_t cr8; /* TPR as MOV CR8 sees it */
 	uint64_t cr4_allowed; /* vcpu_cr4_allowed(caps) */
 	uint64_t fpu_pa; /* FXSAVE/XSAVE area, 4 KiB */
+	uint64_t misc_enable_cleared; /* IA32_MISC_ENABLE bits the guest cleared (vmm/exit/msr.c) */
 };
 
 /* Shared by every VCPU: the I/O and MSR bitmaps (one policy for all guests). */
@@ -74,6 +75,8 @@ uint64_t vcpu_cr0(void); /* as the guest sees it (read shadow merged) */
 uint64_t vcpu_cr3(void);
 uint64_t vcpu_cr4(void);
 uint64_t vcpu_efer(void);
+uint64_t vcpu_debugctl(void);
+void vcpu_write_debugctl(uint64_t val);
 unsigned vcpu_cpl(void);
 bool vcpu_long_mode(void);
 /* 16, 32 or 64: the default operand size of the current code segment. */

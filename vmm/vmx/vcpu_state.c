@@ -161,6 +161,9 @@ void vcpu_tr(uint64_t *base, uint32_t *limit)
 }
 uint64_t vcpu_cr3(void) { return vmcs_read(VMCS_GUEST_CR3); }
 uint64_t vcpu_efer(void) { return vmcs_read(VMCS_GUEST_IA32_EFER); }
+/* IA32_DEBUGCTL is guest state in the VMCS, loaded at every VM entry. */
+uint64_t vcpu_debugctl(void) { return vmcs_read(VMCS_GUEST_IA32_DEBUGCTL); }
+void vcpu_write_debugctl(uint64_t val) { vmcs_write(VMCS_GUEST_IA32_DEBUGCTL, val); }
 uint32_t vcpu_interruptibility(void) { return (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE); }
 void vcpu_set_interruptibility(uint32_t v) { vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, v); }
 bool vcpu_long_mode(void) { return vcpu_efer() & EFER_LMA; }
