@@ -30,11 +30,6 @@ static const char *op_version(void *ctx)
 static uint64_t op_uptime_ns(void *ctx) { return tsc_to_ns(rdtsc() - vmm_of(ctx)->start_tsc); }
 static unsigned op_vm_count(void *ctx) { return vmm_of(ctx)->nvms; }
 
-static const char *image_format(int format)
-{
-	return format == IMAGE_FLAT ? "flat" : format == IMAGE_ELF32 ? "ELF32" : format == IMAGE_ELF64 ? "ELF64" : "?";
-}
-
 static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 {
 	struct vmm *vmm = vmm_of(ctx);
@@ -42,8 +37,11 @@ static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 		return false;
 	struct vm *vm = &vmm->vms[id];
 	static char image[96];
-	fmt_snprintf(image, sizeof(image), "module %u, %zu bytes (%s)", vm->module, vm->image_len,
-		     image_format(vm->format));
+	int n = fmt_snprintf(image, sizeof(image), "module %u, %zu bytes (%s)", vm->module, vm->image_len,
+			     loader_format_name(vm->format));
+	if (vm->boot.nfiles && n > 0 && (size_t)n < sizeof(image))
+		fmt_snprintf(image + n, sizeof(image) - (size_t)n, ", %u file%s", vm->boot.nfiles,
+			     vm->boot.nfiles == 1 ? "" : "s");
 	vcpu_load(&vm->vcpu);
 	*out = (struct monitor_vm_info){
 		.id = id,
