@@ -64,10 +64,13 @@ def fetch(out):
             run(["apt-get", "download", pkg], cwd=debs)
     tree = os.path.join(out, "tree")
     os.makedirs(tree, exist_ok=True)
-    for deb in glob.glob(os.path.join(debs, "*.deb")):
-        run(["dpkg-deb", "-x", deb, tree])
-    kernels = sorted(glob.glob(os.path.join(tree, "boot", "vmlinuz-*")))
+    version = kpkg[len("linux-image-"):]
+    kernel = os.path.join(tree, "boot", f"vmlinuz-{version}")
     busybox = os.path.join(tree, "bin", "busybox")
+    if not os.path.exists(kernel) or not os.path.exists(busybox):
+        for deb in glob.glob(os.path.join(debs, "*.deb")):
+            run(["dpkg-deb", "-x", deb, tree])
+    kernels = [kernel] if os.path.exists(kernel) else []
     if not kernels or not os.path.exists(busybox):
         raise Fetch(f"the packages hold no boot/vmlinuz-* or bin/busybox (in {tree})")
     return kernels[-1], busybox
