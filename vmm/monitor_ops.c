@@ -142,6 +142,8 @@ static const char *op_dev_show(void *ctx, unsigned id, const char *dev, void (*p
 		pit_show(&vm->isa, now, put, putctx);
 	else if (!strcmp(dev, "uart"))
 		uart_show(&vm->isa, put, putctx);
+	else if (!strcmp(dev, "rtc"))
+		rtc_show(&vm->isa, put, putctx);
 	else
 		return "no such device";
 	return 0;

@@ -1,6 +1,7 @@
 /* VM lifecycle: ending a VM with a reason, restarting it from its image, its
  * guest-physical memory (its console line is vm_console.c). */
 #include "vmm/vm.h"
+#include "kernel/cmos.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/tsc.h"
@@ -66,6 +67,17 @@ void vm_reset_request(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The guest's RTC: the host's clock at boot plus the TSC time since. */
+static void vm_set_rtc(struct vm *vm)
+{
+	struct cmos_time h;
+	uint64_t at;
+	if (!cmos_boot_time(&h, &at))
+		return; /* the board's default date */
+	struct rtc_time t = { h.year, h.month, h.day, h.hour, h.minute, h.second, h.weekday };
+	isa_set_rtc(&vm->isa, &t, at);
+}
+
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */
 
 void vm_restart_begin(struct vm *vm)
@@ -74,6 +86,7 @@ void vm_restart_begin(struct vm *vm)
 	vm->zeroed = 0;
 	/* A fresh board: no interrupt can be due while RAM is cleared. */
 	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm_set_rtc(vm);
 	vm_console_reset_board(vm); /* output from before the reset may still wait */
 	vm->dev_deadline = 0;
 	vm->state = VM_RUNNING;
@@ -91,6 +104,7 @@ static bool vm_restart_finish(struct vm *vm, const char **err)
 		return false;
 	vcpu_reset(&vm->vcpu, &entry);
 	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm_set_rtc(vm);
 	vm_console_reset_board(vm);
 	vm->dev_deadline = 0;
 	return true;

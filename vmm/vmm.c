@@ -2,6 +2,7 @@
  * one VM per Multiboot2 module. A module that cannot become a VM is reported
  * with its name and the reason, and skipped; the others run. */
 #include "vmm/vmm.h"
+#include "kernel/cmos.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
 #include "kernel/cpu.h"
@@ -192,9 +193,24 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsig
 	vmm->nvms++;
 }
 
+/* The host's clock, read once: every guest's RTC starts from it (vm.c). */
+static void vmm_read_host_clock(void)
+{
+	struct cmos_time t;
+	uint64_t at;
+	if (!cmos_boot_read()) {
+		kprintf("rtc: the host clock could not be read; guests start at 2000-01-01 00:00:00\n");
+		return;
+	}
+	cmos_boot_time(&t, &at);
+	kprintf("rtc: host clock %04u-%02u-%02u %02u:%02u:%02u\n", t.year, t.month, t.day, t.hour, t.minute,
+		t.second);
+}
+
 void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_module *mods, unsigned nmods)
 {
 	vmm_guest_console_init(vmm);
+	vmm_read_host_clock();
 	uint64_t vmxon_pa = mm_alloc_page();
 	if (!vmxon_pa)
 		panic("out of memory for the VMXON region");

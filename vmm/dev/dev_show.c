@@ -1,5 +1,6 @@
 /* Device state as the operator reads it: the registers the datasheets name
- * (8259A IRR/ISR/IMR, 8254 counter status, 16550A registers). Read-only: it
+ * (8259A IRR/ISR/IMR, 8254 counter status, 16550A registers, MC146818A
+ * status registers). Read-only: it
  * never changes a device, so inspecting a guest cannot disturb it. */
 #include "vmm/dev/dev_show.h"
 #include "kernel/fmt.h"
@@ -53,4 +54,19 @@ void uart_show(const struct isa *isa, show_put put, void *ctx)
 	uart_show_one("COM1", &isa->com1, put, ctx);
 	if (isa->has_com2)
 		uart_show_one("COM2", &isa->com2, put, ctx);
+}
+
+void rtc_show(const struct isa *isa, show_put put, void *ctx)
+{
+	const struct rtc *r = &isa->rtc;
+	struct rtc_time t;
+	rtc_get_time(r, &t);
+	show(put, ctx, "RTC at 0x70 IRQ 8: %04u-%02u-%02u %02u:%02u:%02u weekday %u, %s %s%s%s\n", t.year, t.month,
+	     t.day, t.hour, t.minute, t.second, t.weekday, r->b & REG_B_DM ? "binary" : "BCD",
+	     r->b & REG_B_24H ? "24-hour" : "12-hour", r->b & REG_B_SET ? ", SET (halted)" : "",
+	     rtc_running(r) ? "" : ", divider stopped");
+	show(put, ctx, "A %02x B %02x C %02x D %02x, index 0x%02x NMI %s, alarm %02x:%02x:%02x, periodic %u Hz%s\n",
+	     r->a, r->b, r->c, REG_D_VRT, r->index & 0x7F, r->index & RTC_NMI_MASK ? "masked" : "enabled",
+	     r->alarm[2], r->alarm[1], r->alarm[0], rtc_periodic_hz(r), r->irq ? ", IRQ asserted" : "");
+	show(put, ctx, "updates %lu, periodic ticks %lu, alarms %lu\n", r->updates, r->periodic, r->alarms);
 }

@@ -1,10 +1,17 @@
 /* PC/AT ISA board: routes ports and IRQ lines between the 8259A pair, the
- * 8254 and the 16550A UARTs. PIT ticks coalesce as on a PC while the guest
+ * 8254, the 16550A UARTs and the MC146818A RTC. PIT ticks coalesce as on a PC while the guest
  * runs; those that fell while another VM held the CPU are delivered late
  * (docs/devices.md, "Timer ticks"). */
 #include "vmm/dev/isa.h"
 
 static void isa_uart_irq(void *ctx, unsigned line, bool level)
+{
+	struct isa *isa = ctx;
+	pic_set_irq(&isa->pic, line, level);
+}
+
+/* RTC IRQ8: the slave's IR0, edge-triggered on a PC (ELCR2 bit 0 is fixed). */
+static void isa_rtc_irq(void *ctx, unsigned line, bool level)
 {
 	struct isa *isa = ctx;
 	pic_set_irq(&isa->pic, line, level);
@@ -40,7 +47,13 @@ void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 		  isa_uart_irq, isa);
 	uart_advance(&isa->com1, now);
 	uart_advance(&isa->com2, now);
+	rtc_init(&isa->rtc, tsc_hz, now, isa_rtc_irq, isa);
 	isa->c0_generation = isa->pit.c0_generation;
+}
+
+void isa_set_rtc(struct isa *isa, const struct rtc_time *t, uint64_t at)
+{
+	rtc_set_time(&isa->rtc, t, at);
 }
 
 void isa_set_line_status(struct isa *isa, bool room, bool idle)
@@ -140,6 +153,7 @@ void isa_advance(struct isa *isa, uint64_t now)
 	uart_advance(&isa->com1, now);
 	if (isa->has_com2)
 		uart_advance(&isa->com2, now);
+	rtc_advance(&isa->rtc, isa->now);
 	isa_service_backlog(isa);
 }
 
@@ -159,7 +173,7 @@ static bool isa_in(uint16_t port, uint16_t lo, uint16_t hi)
 	return port >= lo && port <= hi;
 }
 
-enum isa_device { ISA_NONE, ISA_PIC, ISA_PIT, ISA_COM1, ISA_COM2 };
+enum isa_device { ISA_NONE, ISA_PIC, ISA_PIT, ISA_COM1, ISA_COM2, ISA_RTC };
 
 static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 {
@@ -172,6 +186,8 @@ static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 		return ISA_COM1;
 	if (isa->has_com2 && isa_in(port, UART_COM2_BASE, UART_COM2_BASE + 7))
 		return ISA_COM2;
+	if (port == RTC_PORT_INDEX || port == RTC_PORT_DATA)
+		return ISA_RTC;
 	return ISA_NONE;
 }
 
@@ -211,6 +227,9 @@ bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *va
 	case ISA_COM2:
 		uart_io(&isa->com2, in, port, size, val);
 		break;
+	case ISA_RTC:
+		rtc_io(&isa->rtc, in, port, size, val);
+		break;
 	case ISA_NONE:
 		return false;
 	}
@@ -238,6 +257,19 @@ static bool isa_edge_would_interrupt(const struct isa *isa)
 	return isa->on_cpu ? pic_intr(&probe) : pic_intr_after_eoi(&probe);
 }
 
+/* Would IRQ8 rising now raise INTR? Not when the slave masks it or has it
+ * requested already; otherwise as for IRQ0. */
+static bool isa_rtc_would_interrupt(const struct isa *isa)
+{
+	const struct pic_chip *s = &isa->pic.slave;
+	unsigned bit = 1u << (ISA_IRQ_RTC - 8);
+	if ((s->imr & bit) || (s->irr & bit))
+		return false;
+	struct pic probe = isa->pic;
+	pic_set_irq(&probe, ISA_IRQ_RTC, true);
+	return isa->on_cpu ? pic_intr(&probe) : pic_intr_after_eoi(&probe);
+}
+
 uint64_t isa_next_deadline(struct isa *isa, uint64_t now)
 {
 	uint64_t d = UINT64_MAX;
@@ -249,6 +281,8 @@ uint64_t isa_next_deadline(struct isa *isa, uint64_t now)
 	d = min64(d, uart_next_deadline(&isa->com1, now));
 	if (isa->has_com2)
 		d = min64(d, uart_next_deadline(&isa->com2, now));
+	if (isa_rtc_would_interrupt(isa))
+		d = min64(d, rtc_next_deadline(&isa->rtc, now));
 	return d;
 }
 

@@ -1,5 +1,6 @@
-/* The PC ISA "board": an 8259A pair, an 8254, COM1 and optional COM2, wired
- * as on a PC/AT (OUT0 -> IRQ0, COM1 -> IRQ4, COM2 -> IRQ3), plus the
+/* The PC ISA "board": an 8259A pair, an 8254, COM1 and optional COM2, the
+ * MC146818A RTC, wired as on a PC/AT (OUT0 -> IRQ0, COM1 -> IRQ4, COM2 ->
+ * IRQ3, RTC -> IRQ8 on the slave's IR0), plus the
  * missed-tick policy for IRQ0 (docs/devices.md, "Timer ticks"). */
 #ifndef VMM_DEV_ISA_H
 #define VMM_DEV_ISA_H
@@ -9,15 +10,18 @@
 
 #include "vmm/dev/pic.h"
 #include "vmm/dev/pit.h"
+#include "vmm/dev/rtc.h"
 #include "vmm/dev/uart.h"
 
 #define ISA_IRQ_PIT          0
+#define ISA_IRQ_RTC          RTC_IRQ /* slave IR0 */
 #define ISA_IRQ0_BACKLOG_MAX 1000u /* and never more than 1 s of ticks */
 
 struct isa {
 	struct pic pic;
 	struct pit pit;
 	struct uart com1, com2;
+	struct rtc rtc;
 	bool has_com2;
 	uint64_t tsc_hz;
 	bool on_cpu;              /* the guest holds the CPU: its edges coalesce as on a PC */
@@ -37,6 +41,9 @@ struct isa {
 /* tx receives every byte the guest writes to COM1 (com = 1) or COM2 (2). */
 void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 	      void (*tx)(void *ctx, unsigned com, uint8_t byte), void *tx_ctx);
+/* The RTC shows t at TSC time `at` and has counted since (isa_init leaves
+ * it at 2000-01-01 00:00:00, counted from now). */
+void isa_set_rtc(struct isa *isa, const struct rtc_time *t, uint64_t at);
 /* Guest port access at the time of the last isa_advance (call it first).
  * Returns false if port belongs to none of the devices (empty bus). */
 bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val);
@@ -51,7 +58,8 @@ void isa_sync(struct isa *isa);
  * coalesce as on a PC. */
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
 /* After isa_advance(now): TSC time of the next device event that can raise
- * the PIC's INTR (an OUT0 edge that would, a UART event), or UINT64_MAX.
+ * the PIC's INTR (an OUT0 edge that would, a UART event, an RTC flag whose
+ * enable is set while IRQ8 could interrupt), or UINT64_MAX.
  * Edges that cannot (IRQ0 masked or already requested) need no exit: the
  * next access or entry accounts for them. On the CPU neither does an edge
  * behind an interrupt in service (the EOI that ends it is an exit); off the

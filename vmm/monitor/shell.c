@@ -141,6 +141,7 @@ static const struct shell_cmd commands[] = {
 	{"pic", "VM", "the VM's 8259A pair", cmd_dev, 1, 1},
 	{"pit", "VM", "the VM's 8254 timer", cmd_dev, 1, 1},
 	{"uart", "VM", "the VM's 16550A (COM1)", cmd_dev, 1, 1},
+	{"rtc", "VM", "the VM's MC146818A clock", cmd_dev, 1, 1},
 	{"inject", "VM VECTOR [TYPE] [ERRCODE] [len=N]",
 	 "inject an event; TYPE extint|nmi|hwexc|swint|privswexc|swexc", cmd_inject, 2, 5},
 	{"quantum", "[MS]", "show or set the scheduler time slice (1..1000 ms)", cmd_quantum, 0, 1},

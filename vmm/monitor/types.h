@@ -86,7 +86,7 @@ struct monitor_ops {
 	/* Copies guest-physical memory; returns the bytes copied (fewer at the end
 	 * of RAM) or a negative value when gpa is outside the guest's RAM. */
 	long (*mem_read)(void *ctx, unsigned vm, uint64_t gpa, void *buf, size_t len);
-	/* Prints a device's state ("pic", "pit", "uart") through put. */
+	/* Prints a device's state ("pic", "pit", "uart", "rtc") through put. */
 	const char *(*dev_show)(void *ctx, unsigned vm, const char *dev,
 				void (*put)(void *putctx, char c), void *putctx);
 	/* ev is what the operator asked for; the VMM fits it to the guest's mode
