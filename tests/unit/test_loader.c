@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vmm/load/bzimage.c"
+#include "vmm/load/elf.c"
 #include "vmm/load/loader.c"
 #include "vmm/load/multiboot.c"
 

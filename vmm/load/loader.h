@@ -51,6 +51,8 @@ struct guest_boot {
 #define LOADER_MIN_PADDR 0x8000 /* ELF segments load at or above this */
 #define LOADER_FLAT_BASE 0x7C00
 #define LOADER_FLAT_END  0xA0000 /* start of the legacy VGA hole */
+#define LOADER_EBDA      0x9FC00 /* the EBDA (1 KiB), then VGA and BIOS to 1 MiB */
+#define LOADER_HIGH_BASE 0x100000
 
 /* GDT selectors (docs/guests.md). */
 #define LOADER_SEL_CODE32 0x08
@@ -61,13 +63,27 @@ struct guest_entry {
 	int format;         /* IMAGE_* */
 	int mode;           /* GUEST_* */
 	uint64_t entry;     /* RIP (flat: 0x7C00 with CS = 0) */
-	uint64_t stack;     /* RSP: top of RAM for ELF, 0x7C00 for flat; 0 for Multiboot and Linux */
+	uint64_t stack;     /* RSP: top of RAM for ELF, 0x7C00 for flat, 0x8000 for Multiboot; 0 for Linux */
 	uint64_t gdt_base;  /* protected and long mode: LOADER_GDT; real mode: 0 */
 	uint16_t gdt_limit;
 	uint16_t cs, ds;    /* selectors in the GDT (all data segments get ds); 0 in real mode */
 	uint64_t cr3;       /* long mode: LOADER_PML4; otherwise 0 */
 	uint64_t rax, rbx, rsi; /* Multiboot: magic and information; Linux: RSI = zero page */
 };
+
+/* The guest-physical memory map a guest's boot loader reports (Multiboot,
+ * e820): RAM up to the EBDA, reserved to 1 MiB, RAM above up to ram_size. */
+#define LOADER_MAP_MAX  3
+#define LOADER_RAM      1 /* usable (e820 and Multiboot type 1) */
+#define LOADER_RESERVED 2
+struct loader_range {
+	uint64_t base, len;
+	uint32_t type;
+};
+unsigned loader_memory_map(uint64_t ram_size, struct loader_range map[LOADER_MAP_MAX]);
+/* The flat GDT at LOADER_GDT (null, 32-bit code, data, 64-bit code), and
+ * out->gdt_base/gdt_limit. */
+void loader_write_gdt(uint8_t *ram, struct guest_entry *out);
 
 /* The image's format, or IMAGE_UNKNOWN (empty or malformed ELF). */
 int loader_detect(const void *img, size_t len);
