@@ -12,6 +12,7 @@
 #include "vmm/load/loader.c"
 #include "vmm/load/multiboot.c"
 #include "vmm/load/multiboot_info.c"
+#include "vmm/load/pc.c"
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 #define RAM (2u << 20)

@@ -15,6 +15,7 @@
 #include "vmm/load/loader.c"
 #include "vmm/load/multiboot.c"
 #include "vmm/load/multiboot_info.c"
+#include "vmm/load/pc.c"
 
 #define RAM_SIZE (8u << 20)
 #define LOADER   "Kestrel " KESTREL_VERSION

@@ -1,7 +1,7 @@
 /* ELF headers and segments (vmm/load/elf.h). */
 #include "vmm/load/elf.h"
 #include "kernel/string.h"
-#include "vmm/load/loader.h"
+#include "vmm/load/boot.h"
 
 #define EI_CLASS    4
 #define EI_DATA     5

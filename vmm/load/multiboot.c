@@ -5,6 +5,7 @@
 #include "vmm/load/multiboot.h"
 #include "kernel/string.h"
 #include "vmm/load/elf.h"
+#include "vmm/load/pc.h"
 #include "vmm/load/multiboot_info.h"
 
 #define MB1_MAGIC        0x1BADB002u

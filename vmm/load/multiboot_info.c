@@ -5,6 +5,7 @@
 #include "vmm/load/multiboot_info.h"
 #include "kernel/string.h"
 #include "vmm/load/elf.h"
+#include "vmm/load/pc.h"
 
 /* multiboot_info (Multiboot 3.3): offsets and flags. */
 #define MBI_FLAGS        0

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/load/loader.h"
+#include "vmm/load/boot.h"
 
 #define MB_PAGE 4096
 
