@@ -59,14 +59,14 @@ struct guest_boot {
 #define LOADER_SEL_CODE64 0x18
 
 struct guest_entry {
-	int format;         /* IMAGE_* */
-	int mode;           /* GUEST_* */
-	uint64_t entry;     /* RIP (flat: 0x7C00 with CS = 0) */
-	uint64_t stack;     /* RSP: top of RAM for ELF, 0x7C00 for flat, 0x8000 for Multiboot; 0 for Linux */
-	uint64_t gdt_base;  /* protected and long mode: LOADER_GDT; real mode: 0 */
+	int format;        /* IMAGE_* */
+	int mode;          /* GUEST_* */
+	uint64_t entry;    /* RIP (flat: 0x7C00 with CS = 0) */
+	uint64_t stack;    /* RSP: top of RAM for ELF, 0x7C00 for flat, 0x8000 for Multiboot; 0 for Linux */
+	uint64_t gdt_base; /* protected and long mode: LOADER_GDT; real mode: 0 */
 	uint16_t gdt_limit;
-	uint16_t cs, ds;    /* selectors in the GDT (all data segments get ds); 0 in real mode */
-	uint64_t cr3;       /* long mode: LOADER_PML4; otherwise 0 */
+	uint16_t cs, ds;        /* selectors in the GDT (all data segments get ds); 0 in real mode */
+	uint64_t cr3;           /* long mode: LOADER_PML4; otherwise 0 */
 	uint64_t rax, rbx, rsi; /* Multiboot: magic and information; Linux: RSI = zero page */
 };
 

@@ -56,11 +56,11 @@ struct elf_seg elf_phdr(const uint8_t *p, const struct elf_image *e, uint32_t i)
 	const uint8_t *h = p + e->phoff + (uint64_t)i * e->phentsize;
 	if (e->format == IMAGE_ELF64)
 		return (struct elf_seg){(uint32_t)le_read(h, 4), (uint32_t)le_read(h + 4, 4), le_read(h + 8, 8),
-					le_read(h + 16, 8),          le_read(h + 24, 8),          le_read(h + 32, 8),
-					le_read(h + 40, 8)};
+		                        le_read(h + 16, 8),      le_read(h + 24, 8),          le_read(h + 32, 8),
+		                        le_read(h + 40, 8)};
 	return (struct elf_seg){(uint32_t)le_read(h, 4), (uint32_t)le_read(h + 24, 4), le_read(h + 4, 4),
-				le_read(h + 8, 4),           le_read(h + 12, 4),          le_read(h + 16, 4),
-				le_read(h + 20, 4)};
+	                        le_read(h + 8, 4),       le_read(h + 12, 4),           le_read(h + 16, 4),
+	                        le_read(h + 20, 4)};
 }
 
 const char *elf_check_segments(const uint8_t *p, size_t len, const struct elf_image *e, uint64_t limit)

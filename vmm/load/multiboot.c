@@ -5,8 +5,8 @@
 #include "vmm/load/multiboot.h"
 #include "kernel/string.h"
 #include "vmm/load/elf.h"
-#include "vmm/load/pc.h"
 #include "vmm/load/multiboot_info.h"
+#include "vmm/load/pc.h"
 
 #define MB1_MAGIC        0x1BADB002u
 #define MB1_BOOT_MAGIC   0x2BADB002u /* EAX at entry */
@@ -57,12 +57,15 @@ struct mb_kernel {
 	uint32_t reloc_pref;
 };
 
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)le_read(p, 4); }
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)le_read(p, 4);
+}
 
 /* The a.out kludge: fields of Multiboot 3.1.3 (v1 offsets 12-28) or the v2
  * address and entry tags; hoff is where the header lies in the file. */
-static const char *mb_parse_aout(size_t len, uint64_t hoff, uint32_t header_addr, uint32_t load_addr,
-				 uint32_t load_end, uint32_t bss_end, uint32_t entry, struct mb_kernel *k)
+static const char *mb_parse_aout(size_t len, uint64_t hoff, uint32_t header_addr, uint32_t load_addr, uint32_t load_end,
+                                 uint32_t bss_end, uint32_t entry, struct mb_kernel *k)
 {
 	if (k->format == IMAGE_MULTIBOOT2 && load_addr == 0xFFFFFFFFu) { /* -1: from the file's start */
 		if (header_addr < hoff)
@@ -168,7 +171,7 @@ static bool mb2_valid(const uint8_t *h)
  * within search bytes; 1 found (*off), 0 none, -1 with *why otherwise. A
  * good header past the limit, or only bad checksums, is worth a message. */
 static int mb_find(const uint8_t *p, size_t len, size_t search, size_t align, size_t hsize, uint32_t magic,
-		   bool (*valid)(const uint8_t *), size_t *off, const char **why)
+                   bool (*valid)(const uint8_t *), size_t *off, const char **why)
 {
 	bool bad_sum = false;
 	for (size_t o = 0; o + hsize <= len && o < 4 * search; o += align) {
@@ -180,7 +183,7 @@ static int mb_find(const uint8_t *p, size_t len, size_t search, size_t align, si
 		}
 		if (o + hsize > search) {
 			*why = magic == MB1_MAGIC ? "Multiboot header lies past the first 8192 bytes of the image"
-						  : "Multiboot2 header lies past the first 32768 bytes of the image";
+			                          : "Multiboot2 header lies past the first 32768 bytes of the image";
 			return -1;
 		}
 		*off = o;
@@ -198,21 +201,22 @@ static int mb_find(const uint8_t *p, size_t len, size_t search, size_t align, si
 static const char *mb2_request(uint32_t type)
 {
 	static const char *const missing[] = {
-		[5] = "Multiboot2 kernel requests the BIOS boot device (information tag 5), which Kestrel does not give",
-		[7] = "Multiboot2 kernel requests VBE information (information tag 7), and Kestrel has no display",
-		[8] = "Multiboot2 kernel requests framebuffer information (information tag 8), and Kestrel has no display",
-		[9] = "Multiboot2 kernel requests its ELF section headers (information tag 9), which Kestrel does not give",
-		[10] = "Multiboot2 kernel requests the APM table (information tag 10), which Kestrel does not give",
-		[11] = "Multiboot2 kernel requests an EFI 32-bit system table (information tag 11); Kestrel is a BIOS",
-		[12] = "Multiboot2 kernel requests an EFI 64-bit system table (information tag 12); Kestrel is a BIOS",
-		[13] = "Multiboot2 kernel requests SMBIOS tables (information tag 13), which Kestrel does not give",
-		[14] = "Multiboot2 kernel requests an ACPI 1.0 RSDP (information tag 14); Kestrel's guests have no ACPI",
-		[15] = "Multiboot2 kernel requests an ACPI 2.0 RSDP (information tag 15); Kestrel's guests have no ACPI",
-		[16] = "Multiboot2 kernel requests networking information (information tag 16), which Kestrel does not give",
-		[17] = "Multiboot2 kernel requests the EFI memory map (information tag 17); Kestrel is a BIOS",
-		[18] = "Multiboot2 kernel requests EFI boot services (information tag 18); Kestrel is a BIOS",
-		[19] = "Multiboot2 kernel requests an EFI 32-bit image handle (information tag 19); Kestrel is a BIOS",
-		[20] = "Multiboot2 kernel requests an EFI 64-bit image handle (information tag 20); Kestrel is a BIOS",
+	    [5] = "Multiboot2 kernel requests the BIOS boot device (information tag 5), which Kestrel does not give",
+	    [7] = "Multiboot2 kernel requests VBE information (information tag 7), and Kestrel has no display",
+	    [8] = "Multiboot2 kernel requests framebuffer information (information tag 8), and Kestrel has no display",
+	    [9] = "Multiboot2 kernel requests its ELF section headers (information tag 9), which Kestrel does not give",
+	    [10] = "Multiboot2 kernel requests the APM table (information tag 10), which Kestrel does not give",
+	    [11] = "Multiboot2 kernel requests an EFI 32-bit system table (information tag 11); Kestrel is a BIOS",
+	    [12] = "Multiboot2 kernel requests an EFI 64-bit system table (information tag 12); Kestrel is a BIOS",
+	    [13] = "Multiboot2 kernel requests SMBIOS tables (information tag 13), which Kestrel does not give",
+	    [14] = "Multiboot2 kernel requests an ACPI 1.0 RSDP (information tag 14); Kestrel's guests have no ACPI",
+	    [15] = "Multiboot2 kernel requests an ACPI 2.0 RSDP (information tag 15); Kestrel's guests have no ACPI",
+	    [16] =
+	        "Multiboot2 kernel requests networking information (information tag 16), which Kestrel does not give",
+	    [17] = "Multiboot2 kernel requests the EFI memory map (information tag 17); Kestrel is a BIOS",
+	    [18] = "Multiboot2 kernel requests EFI boot services (information tag 18); Kestrel is a BIOS",
+	    [19] = "Multiboot2 kernel requests an EFI 32-bit image handle (information tag 19); Kestrel is a BIOS",
+	    [20] = "Multiboot2 kernel requests an EFI 64-bit image handle (information tag 20); Kestrel is a BIOS",
 	};
 	if (type <= 4 || type == 6 || type == 21)
 		return NULL;
@@ -235,10 +239,10 @@ static const char *mb2_tag_info_request(const uint8_t *t, uint32_t size, bool op
 
 /* One header tag; *addr and *entry point at the address and entry tags. */
 static const char *mb2_tag(const uint8_t *t, uint32_t type, uint32_t size, bool optional, struct mb_kernel *k,
-			   const uint8_t **addr, const uint8_t **entry)
+                           const uint8_t **addr, const uint8_t **entry)
 {
-	static const uint32_t sizes[] = {[MB2_HTAG_ADDRESS] = 24, [MB2_HTAG_ENTRY] = 12, [MB2_HTAG_CONSOLE] = 12,
-					 [MB2_HTAG_RELOCATABLE] = 24};
+	static const uint32_t sizes[] = {
+	    [MB2_HTAG_ADDRESS] = 24, [MB2_HTAG_ENTRY] = 12, [MB2_HTAG_CONSOLE] = 12, [MB2_HTAG_RELOCATABLE] = 24};
 	if (type < sizeof(sizes) / sizeof(sizes[0]) && size < sizes[type])
 		return "Multiboot2 header tag is too small for its type";
 	switch (type) {
@@ -255,7 +259,8 @@ static const char *mb2_tag(const uint8_t *t, uint32_t type, uint32_t size, bool 
 			return "Multiboot2 kernel requires a console (header tag 4), and Kestrel has no display";
 		return NULL;
 	case MB2_HTAG_FRAMEBUFFER:
-		return optional ? NULL : "Multiboot2 kernel requires a framebuffer (header tag 5), and Kestrel has no display";
+		return optional ? NULL
+		                : "Multiboot2 kernel requires a framebuffer (header tag 5), and Kestrel has no display";
 	case MB2_HTAG_MODULE_ALIGN: /* modules are always page-aligned */
 	case MB2_HTAG_EFI_BS:       /* 7-9 concern EFI only: a BIOS loader ignores them (3.1.10-3.1.12) */
 	case MB2_HTAG_ENTRY_EFI32:
@@ -304,7 +309,7 @@ static const char *mb2_parse(const uint8_t *p, size_t len, size_t off, struct mb
 		return "Multiboot2 address tag without an entry address tag";
 	if (addr)
 		return mb_parse_aout(len, off, rd32(addr + 8), rd32(addr + 12), rd32(addr + 16), rd32(addr + 20),
-				     rd32(entry + 8), k);
+		                     rd32(entry + 8), k);
 	if (!elf_is_elf(p, len))
 		return "Multiboot2 kernel is not ELF and has no address tag";
 	why = mb_parse_elf(p, len, k);
@@ -398,7 +403,7 @@ static uint64_t mb_relocate(const uint8_t *p, const struct mb_kernel *k, uint64_
 }
 
 int multiboot_load(const void *img, size_t len, const struct guest_boot *boot, uint8_t *ram, uint64_t ram_size,
-		   struct guest_entry *out, const char **err)
+                   struct guest_entry *out, const char **err)
 {
 	static const struct guest_boot none = {"", 0, 0, false};
 	const uint8_t *p = img;
@@ -431,7 +436,8 @@ int multiboot_load(const void *img, size_t len, const struct guest_boot *boot, u
 		uint64_t size = mb_info_size(&a), end = mb_modules_end(&a);
 		info = end <= top ? mb_place(end, size, 8) : top;
 		if (info > top || size > top - info)
-			why = "Multiboot kernel, its modules and its boot information do not fit in guest RAM (raise mem=)";
+			why = "Multiboot kernel, its modules and its boot information do not fit in guest RAM (raise "
+			      "mem=)";
 	}
 	if (why) {
 		*out = (struct guest_entry){0};
@@ -447,7 +453,8 @@ int multiboot_load(const void *img, size_t len, const struct guest_boot *boot, u
 	}
 	for (unsigned i = 0; i < boot->nfiles; i++)
 		memcpy(ram + mb_module_addr(&a, i), boot->files[i].data, boot->files[i].size);
-	*out = (struct guest_entry){.format = format, .mode = GUEST_PROT32, .entry = k.entry + shift, .stack = MB_STACK};
+	*out =
+	    (struct guest_entry){.format = format, .mode = GUEST_PROT32, .entry = k.entry + shift, .stack = MB_STACK};
 	loader_write_gdt(ram, out);
 	out->cs = LOADER_SEL_CODE32;
 	out->ds = LOADER_SEL_DATA;

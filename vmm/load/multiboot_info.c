@@ -8,23 +8,23 @@
 #include "vmm/load/pc.h"
 
 /* multiboot_info (Multiboot 3.3): offsets and flags. */
-#define MBI_FLAGS        0
-#define MBI_MEM_LOWER    4
-#define MBI_MEM_UPPER    8
-#define MBI_CMDLINE      16
-#define MBI_MODS_COUNT   20
-#define MBI_MODS_ADDR    24
-#define MBI_MMAP_LENGTH  44
-#define MBI_MMAP_ADDR    48
-#define MBI_LOADER_NAME  64
-#define MBI_SIZE         116 /* through the framebuffer fields */
-#define MBI_F_MEM        (1u << 0)
-#define MBI_F_CMDLINE    (1u << 2)
-#define MBI_F_MODS       (1u << 3)
-#define MBI_F_MMAP       (1u << 6)
-#define MBI_F_LOADER     (1u << 9)
-#define MB1_MOD_SIZE     16 /* mod_start, mod_end, string, reserved */
-#define MB1_MMAP_SIZE    24 /* size (20), base_addr, length, type */
+#define MBI_FLAGS       0
+#define MBI_MEM_LOWER   4
+#define MBI_MEM_UPPER   8
+#define MBI_CMDLINE     16
+#define MBI_MODS_COUNT  20
+#define MBI_MODS_ADDR   24
+#define MBI_MMAP_LENGTH 44
+#define MBI_MMAP_ADDR   48
+#define MBI_LOADER_NAME 64
+#define MBI_SIZE        116 /* through the framebuffer fields */
+#define MBI_F_MEM       (1u << 0)
+#define MBI_F_CMDLINE   (1u << 2)
+#define MBI_F_MODS      (1u << 3)
+#define MBI_F_MMAP      (1u << 6)
+#define MBI_F_LOADER    (1u << 9)
+#define MB1_MOD_SIZE    16 /* mod_start, mod_end, string, reserved */
+#define MB1_MMAP_SIZE   24 /* size (20), base_addr, length, type */
 
 /* Multiboot2 information tags (3.6). */
 #define MB2_TAG_END         0
@@ -36,9 +36,15 @@
 #define MB2_TAG_LOAD_BASE   21
 #define MB2_MMAP_ENTRY      24
 
-static uint64_t mb_align(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+static uint64_t mb_align(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
 
-static uint64_t mb_strsize(const char *s) { return strlen(s ? s : "") + 1; }
+static uint64_t mb_strsize(const char *s)
+{
+	return strlen(s ? s : "") + 1;
+}
 
 uint64_t mb_place(uint64_t at, uint64_t size, uint64_t align)
 {
@@ -65,7 +71,10 @@ uint64_t mb_modules_end(const struct mb_info_args *a)
 	return n ? mb_module_addr(a, n - 1) + a->boot->files[n - 1].size : a->mods;
 }
 
-static uint64_t mb2_tag_size(uint64_t payload) { return mb_align(8 + payload, 8); }
+static uint64_t mb2_tag_size(uint64_t payload)
+{
+	return mb_align(8 + payload, 8);
+}
 
 uint64_t mb_info_size(const struct mb_info_args *a)
 {
@@ -85,7 +94,10 @@ uint64_t mb_info_size(const struct mb_info_args *a)
 	return n + mb2_tag_size(0);
 }
 
-static uint32_t mb_mem_upper_kib(uint64_t ram_size) { return (uint32_t)((ram_size - LOADER_HIGH_BASE) >> 10); }
+static uint32_t mb_mem_upper_kib(uint64_t ram_size)
+{
+	return (uint32_t)((ram_size - LOADER_HIGH_BASE) >> 10);
+}
 
 static uint64_t mb_put_string(uint8_t *ram, uint64_t at, const char *s)
 {

@@ -54,4 +54,3 @@ void loader_write_bda(uint8_t *ram, uint64_t ram_size, bool com2)
 	memset(ram + LOADER_EBDA, 0, LOADER_EBDA_KIB << 10);
 	ram[LOADER_EBDA] = LOADER_EBDA_KIB; /* its first byte: its size in KiB */
 }
-
