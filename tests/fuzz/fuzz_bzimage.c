@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vmm/load/bzimage.c"
+#include "vmm/load/pc.c"
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 #define RAM_SIZE (4u << 20)

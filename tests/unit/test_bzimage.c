@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "vmm/load/bzimage.c"
+#include "vmm/load/elf.c"
 #include "vmm/load/loader.c"
 #include "vmm/load/multiboot.c"
+#include "vmm/load/multiboot_info.c"
+#include "vmm/load/pc.c"
 
 #define RAM_SIZE (32u << 20)
 #define SETUP_SECTS 2

@@ -9,6 +9,8 @@
 
 #include "kernel/string.h"
 #include "vmm/load/bzimage.h"
+#include "vmm/load/elf.h"
+#include "vmm/load/pc.h"
 
 /* Setup header fields, at their offsets in the image and in the zero page. */
 #define HDR_SETUP_SECTS      0x1F1
@@ -38,17 +40,15 @@
 #define BP_E820_ENTRIES 0x1E8
 #define BP_SENTINEL     0x1EF /* a loader that copies the whole header leaves 0 here */
 #define BP_E820_TABLE   0x2D0
-#define E820_RAM        1
-#define E820_RESERVED   2
 
 /* Guest-physical layout: all below the 640 KiB the e820 table gives as RAM
- * and above the real-mode IVT and BIOS data area. */
-#define BZ_GDT       0x1000
+ * and above the real-mode IVT and BIOS data area. The GDT is Linux's own
+ * layout (boot.rst), not Kestrel's flat one (vmm/load/pc.c). */
+#define BZ_GDT       LOADER_GDT
 #define BZ_ZERO_PAGE 0x10000
 #define BZ_CMDLINE   0x11000
 #define BZ_CMDLINE_MAX 0x1000 /* bytes, with its NUL */
-#define BZ_LOW_RAM_END 0x9FC00 /* RAM below the EBDA (vmm/load/loader.c) */
-#define BZ_HIGH_RAM    0x100000
+#define BZ_HIGH_RAM    LOADER_HIGH_BASE
 #define BZ_BOOT_CS   0x10
 #define BZ_BOOT_DS   0x18
 #define BZ_PAGE      0x1000ULL
@@ -64,19 +64,8 @@ struct bz_header {
 	uint64_t cmdline_size; /* longest command line, without its NUL */
 };
 
-static uint64_t bz_get(const uint8_t *p, unsigned off, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = bytes; i-- > 0;)
-		v = v << 8 | p[off + i];
-	return v;
-}
-
-static void bz_put(uint8_t *p, uint64_t off, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[off + i] = (uint8_t)(v >> (8 * i));
-}
+static uint64_t bz_get(const uint8_t *p, unsigned off, unsigned bytes) { return le_read(p + off, bytes); }
+static void bz_put(uint8_t *p, uint64_t off, uint64_t v, unsigned bytes) { le_write(p + off, v, bytes); }
 
 static bool bz_is_linux(const uint8_t *p, size_t len)
 {
@@ -177,19 +166,19 @@ static void bz_write_gdt(uint8_t *ram, struct guest_entry *out)
 	out->gdt_limit = BZ_BOOT_DS + 7;
 }
 
-/* RAM to the EBDA, reserved to 1 MiB (EBDA, VGA hole, BIOS), RAM above. */
+/* The memory map every loader reports (vmm/load/pc.c); e820 types are
+ * the same numbers (1 RAM, 2 reserved). */
 static void bz_write_e820(uint8_t *zp, uint64_t ram_size)
 {
-	static const uint32_t types[] = {E820_RAM, E820_RESERVED, E820_RAM};
-	uint64_t start[] = {0, BZ_LOW_RAM_END, BZ_HIGH_RAM};
-	uint64_t end[] = {BZ_LOW_RAM_END, BZ_HIGH_RAM, ram_size};
-	for (unsigned i = 0; i < 3; i++) {
+	struct loader_range map[LOADER_MAP_MAX];
+	unsigned n = loader_memory_map(ram_size, map);
+	for (unsigned i = 0; i < n; i++) {
 		uint64_t e = BP_E820_TABLE + 20 * i;
-		bz_put(zp, e, start[i], 8);
-		bz_put(zp, e + 8, end[i] - start[i], 8);
-		bz_put(zp, e + 16, types[i], 4);
+		bz_put(zp, e, map[i].base, 8);
+		bz_put(zp, e + 8, map[i].len, 8);
+		bz_put(zp, e + 16, map[i].type, 4);
 	}
-	zp[BP_E820_ENTRIES] = 3;
+	zp[BP_E820_ENTRIES] = (uint8_t)n;
 }
 
 static void bz_write_zero_page(const uint8_t *p, const struct bz_header *h, uint8_t *ram, uint64_t ram_size,

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/load/image.h"
+#include "vmm/load/boot.h"
 
 /* IMAGE_BZIMAGE when img is a bzImage Kestrel can boot; IMAGE_UNKNOWN
  * otherwise, with *err naming what it cannot serve when img is a Linux

@@ -6,11 +6,7 @@
 #ifndef KESTREL_VMM_LOADER_H
 #define KESTREL_VMM_LOADER_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "vmm/load/image.h"
+#include "vmm/load/boot.h"
 
 /* The image's format, or IMAGE_UNKNOWN (empty or malformed ELF). */
 int loader_detect(const void *img, size_t len);

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/load/image.h"
+#include "vmm/load/boot.h"
 
 /* IMAGE_MULTIBOOT1 or IMAGE_MULTIBOOT2 when img carries a header Kestrel can
  * satisfy; IMAGE_UNKNOWN otherwise, with *err saying why when it carries a

@@ -1,8 +1,9 @@
-/* What every guest image loader shares: the formats, the CPU mode a guest
- * starts in, what a boot loader hands a kernel besides its image, and the
- * initial CPU state a loader describes (vmm/load/loader.h dispatches). */
-#ifndef KESTREL_VMM_IMAGE_H
-#define KESTREL_VMM_IMAGE_H
+/* What every guest loader shares: the image formats, the CPU modes, what a
+ * boot loader hands a kernel (struct guest_boot) and the initial CPU state
+ * a loader describes (struct guest_entry), and the guest-physical layout of
+ * what the loaders write below LOADER_MIN_PADDR (docs/guests.md). */
+#ifndef KESTREL_VMM_BOOT_H
+#define KESTREL_VMM_BOOT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +50,8 @@ struct guest_boot {
 #define LOADER_MIN_PADDR 0x8000 /* ELF segments load at or above this */
 #define LOADER_FLAT_BASE 0x7C00
 #define LOADER_FLAT_END  0xA0000 /* start of the legacy VGA hole */
+#define LOADER_EBDA      0x9FC00 /* the EBDA (1 KiB), then VGA and BIOS to 1 MiB */
+#define LOADER_HIGH_BASE 0x100000
 
 /* GDT selectors (docs/guests.md). */
 #define LOADER_SEL_CODE32 0x08
@@ -56,14 +59,14 @@ struct guest_boot {
 #define LOADER_SEL_CODE64 0x18
 
 struct guest_entry {
-	int format;         /* IMAGE_* */
-	int mode;           /* GUEST_* */
-	uint64_t entry;     /* RIP (flat: 0x7C00 with CS = 0) */
-	uint64_t stack;     /* RSP: top of RAM for ELF, 0x7C00 for flat; 0 for Multiboot and Linux */
-	uint64_t gdt_base;  /* protected and long mode: LOADER_GDT; real mode: 0 */
+	int format;        /* IMAGE_* */
+	int mode;          /* GUEST_* */
+	uint64_t entry;    /* RIP (flat: 0x7C00 with CS = 0) */
+	uint64_t stack;    /* RSP: top of RAM for ELF, 0x7C00 for flat, 0x8000 for Multiboot; 0 for Linux */
+	uint64_t gdt_base; /* protected and long mode: LOADER_GDT; real mode: 0 */
 	uint16_t gdt_limit;
-	uint16_t cs, ds;    /* selectors in the GDT (all data segments get ds); 0 in real mode */
-	uint64_t cr3;       /* long mode: LOADER_PML4; otherwise 0 */
+	uint16_t cs, ds;        /* selectors in the GDT (all data segments get ds); 0 in real mode */
+	uint64_t cr3;           /* long mode: LOADER_PML4; otherwise 0 */
 	uint64_t rax, rbx, rsi; /* Multiboot: magic and information; Linux: RSI = zero page */
 };
 
