@@ -154,7 +154,7 @@ def test_sse_state_is_private_to_each_guest():
 def test_empty_bus_reads_all_ones_and_is_counted():
     run = boot("emptybus", [("exitbench.elf", "bench")], cmdline="nomonitor timeout=20000")
     run.expect("[bench] empty bus reads all ones")
-    run.expect("ports: bench unemulated 0x1234=2 0x80=12800")
+    run.expect("ports: bench unemulated 0x1234=2 0x84=12800")
     expect_state(run, "bench", "stopped", 0)
 
 
