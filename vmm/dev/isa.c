@@ -153,13 +153,17 @@ void isa_advance(struct isa *isa, uint64_t now)
 	uart_advance(&isa->com1, now);
 	if (isa->has_com2)
 		uart_advance(&isa->com2, now);
-	rtc_advance(&isa->rtc, isa->now);
+	/* The RTC catches up exactly over any gap (rtc_advance), so it moves
+	 * here only when it can interrupt; otherwise at its next access. */
+	if (rtc_interrupts_enabled(&isa->rtc))
+		rtc_advance(&isa->rtc, isa->now);
 	isa_service_backlog(isa);
 }
 
 void isa_sync(struct isa *isa)
 {
 	pit_advance(&isa->pit, isa->now); /* no edge: isa_advance delivered those */
+	rtc_advance(&isa->rtc, isa->now);
 }
 
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on)
@@ -228,6 +232,7 @@ bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *va
 		uart_io(&isa->com2, in, port, size, val);
 		break;
 	case ISA_RTC:
+		rtc_advance(&isa->rtc, isa->now);
 		rtc_io(&isa->rtc, in, port, size, val);
 		break;
 	case ISA_NONE:
@@ -281,7 +286,7 @@ uint64_t isa_next_deadline(struct isa *isa, uint64_t now)
 	d = min64(d, uart_next_deadline(&isa->com1, now));
 	if (isa->has_com2)
 		d = min64(d, uart_next_deadline(&isa->com2, now));
-	if (isa_rtc_would_interrupt(isa))
+	if (rtc_interrupts_enabled(&isa->rtc) && isa_rtc_would_interrupt(isa))
 		d = min64(d, rtc_next_deadline(&isa->rtc, now));
 	return d;
 }

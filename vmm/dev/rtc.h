@@ -97,5 +97,11 @@ uint64_t rtc_next_deadline(const struct rtc *rtc, uint64_t now);
 void rtc_get_time(const struct rtc *rtc, struct rtc_time *t);
 uint32_t rtc_periodic_hz(const struct rtc *rtc);
 bool rtc_running(const struct rtc *rtc);
+/* Whether any of status B's interrupt enables (PIE, AIE, UIE) is set: only
+ * then can IRQ8 rise without an access to the chip. */
+static inline bool rtc_interrupts_enabled(const struct rtc *rtc)
+{
+	return (rtc->b & (REG_B_PIE | REG_B_AIE | REG_B_UIE)) != 0;
+}
 
 #endif
