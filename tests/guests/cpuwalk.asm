@@ -128,17 +128,7 @@ pm32_entry:
 	mov es, ax
 	mov ss, ax
 	mov esp, STACK
-	xor ebx, ebx                    ; IDT32: vectors 0..31 to their stubs
-.idt:
-	lea eax, [pm_stubs + ebx * 8]
-	mov [IDT32 + ebx * 8], ax
-	mov word [IDT32 + ebx * 8 + 2], SEL_CODE32
-	mov word [IDT32 + ebx * 8 + 4], 0x8E00
-	shr eax, 16
-	mov [IDT32 + ebx * 8 + 6], ax
-	inc ebx
-	cmp ebx, 32
-	jb .idt
+	IDT32_GATES pm_stubs
 	lidt [idt32_desc]
 	mov esi, wrap_stub32
 	mov edi, WRAP_BASE
