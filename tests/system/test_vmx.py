@@ -104,6 +104,7 @@ def test_every_way_a_guest_ends():
         ("exitcode.elf", "hc42"),
         ("exit7.bin", "port7"),
         ("triple.elf", "triple on_reset=stop"),
+        ("kbdreset.bin", "kbd on_reset=stop"),
         ("hltoff.bin", "hltoff"),
         ("oob.elf", "oob mem=8M"),
     ])
@@ -112,6 +113,9 @@ def test_every_way_a_guest_ends():
     expect_state(run, "triple", "stopped", None, "triple fault at RIP 0x")
     if "(on_reset=stop)" not in run.summary("triple")["reason"]:
         run.fail("a triple fault with on_reset=stop should say so")
+    expect_state(run, "kbd", "stopped", None, "reset through the keyboard controller (port 0x64) (on_reset=stop)")
+    run.expect("[kbd] writing 0xFE to port 0x64")
+    run.expect_not("[kbd] still here")
     expect_state(run, "hltoff", "halted", None, "powered off: HLT with interrupts disabled")
     expect_state(run, "oob", "crashed", None, "EPT violation")
     if "0x4000000" not in run.summary("oob")["reason"]:
