@@ -306,100 +306,40 @@ cpuid_lines:
 	xor ecx, ecx
 	jmp leaf
 
-; ---- printing (COM1, polled)
-putc:                                   ; al; keeps every register but dx
-	push eax
-	mov ah, al
-	mov dx, COM1_LSR
-.wait:
-	in al, dx
-	test al, LSR_THRE
-	jz .wait
-	mov al, ah
-	mov dx, COM1
-	out dx, al
-	pop eax
-	ret
+; ---- printing (COM1, polled): pm_putc, pm_puts, pm_hex and pm_digits
+	COM1_PRINTER pm
 
-puts:                                   ; esi: NUL-terminated
-	mov al, [esi]
-	test al, al
-	jz .end
-	call putc
-	inc esi
-	jmp puts
-.end:
-	ret
+putc equ pm_putc                        ; al; clobbers ah, dx
+puts equ pm_puts                        ; esi: NUL-terminated; clobbers al, dx
 
 newline:
 	mov al, 10
 	jmp putc
 
-hex32:                                  ; eax as 0x%08x
-	push eax
-	mov al, '0'
-	call putc
-	mov al, 'x'
-	call putc
-	pop eax
-hex32_digits:                           ; eax as %08x
-	push ecx
-	push ebx
-	mov ebx, eax
-	mov ecx, 8
-.digit:
-	rol ebx, 4
-	mov al, bl
-	and al, 0x0F
-	add al, '0'
-	cmp al, '9'
-	jbe .put
-	add al, 'a' - '0' - 10
-.put:
-	call putc
-	loop .digit
-	pop ebx
-	pop ecx
-	ret
+hex32:                                  ; eax as 0x%08x; clobbers ebx, ecx
+	mov cl, 8
+	jmp pm_hex
 
-hex32_short:                            ; eax as 0x%x
-	push eax
-	mov al, '0'
-	call putc
-	mov al, 'x'
-	call putc
-	pop eax
-	push ebx
-	push ecx
+hex32_short:                            ; eax as 0x%x; clobbers ebx, ecx
 	mov ebx, eax
-	mov ecx, 8
+	mov cl, 8
 .skip:                                  ; drop leading zero digits, keep one
-	cmp ecx, 1
-	je .digit
+	cmp cl, 1
+	je .print
 	test ebx, 0xF0000000
-	jnz .digit
+	jnz .print
 	shl ebx, 4
-	loop .skip
-.digit:
-	rol ebx, 4
-	mov al, bl
-	and al, 0x0F
-	add al, '0'
-	cmp al, '9'
-	jbe .put
-	add al, 'a' - '0' - 10
-.put:
-	call putc
-	loop .digit
-	pop ecx
-	pop ebx
-	ret
+	dec cl
+	jmp .skip
+.print:
+	jmp pm_hex
 
-put_val:                                ; [val] as 0x%016x
+put_val:                                ; [val] as 0x%016x; clobbers ebx, ecx
 	mov eax, [val + 4]
 	call hex32
 	mov eax, [val]
-	jmp hex32_digits
+	mov cl, 8
+	jmp pm_digits
 
 put_gp_ok:                              ; "gp" or "ok" by r_vec
 	mov esi, s_ok
