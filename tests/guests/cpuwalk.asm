@@ -599,51 +599,17 @@ xarea:                                  ; rdi = XAREA, edx:eax = all components
 	mov edx, -1
 	ret
 
-; ---- printing (COM1, polled)
-putc:                                   ; al; keeps every register but dx
-	push rax
-	mov ah, al
-	mov dx, COM1_LSR
-.wait:
-	in al, dx
-	test al, LSR_THRE
-	jz .wait
-	mov al, ah
-	mov dx, COM1
-	out dx, al
-	pop rax
-	ret
+; ---- printing (COM1, polled): lm_putc, lm_puts, lm_hex (pc.inc)
+	COM1_PRINTER lm
 
-puts:                                   ; rsi: NUL-terminated; leaves rsi on the NUL
-	mov al, [rsi]
-	test al, al
-	jz .end
-	call putc
-	inc rsi
-	jmp puts
-.end:
-	ret
+putc equ lm_putc                        ; al; clobbers ah, dx
+puts equ lm_puts                        ; rsi below 4 GiB: NUL-terminated; leaves rsi on the NUL
 
-puthex:                                 ; eax, as 0x%08x
+puthex:                                 ; eax, as 0x%08x; keeps every register but rax, rdx
 	push rbx
 	push rcx
-	mov ebx, eax
-	mov al, '0'
-	call putc
-	mov al, 'x'
-	call putc
-	mov ecx, 8
-.digit:
-	rol ebx, 4
-	mov al, bl
-	and al, 0x0F
-	add al, '0'
-	cmp al, '9'
-	jbe .put
-	add al, 'a' - '0' - 10
-.put:
-	call putc
-	loop .digit
+	mov cl, 8
+	call lm_hex
 	pop rcx
 	pop rbx
 	ret
