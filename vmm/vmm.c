@@ -42,6 +42,7 @@ static void vmm_init_bitmaps(struct vmm *vmm)
 	 * without an exit, as on the PC it thinks it has. */
 	((uint8_t *)phys_to_virt(bm->io_a_pa))[PORT_POST / 8] &= (uint8_t)~(1u << (PORT_POST % 8));
 	msr_bitmap_init(phys_to_virt(bm->msr_pa));
+	exit_msr_bitmap(phys_to_virt(bm->msr_pa));
 }
 
 /* Everything a VM needs from the host, allocated before anything is loaded. */

@@ -31,6 +31,8 @@ enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const ch
 /* The handlers, one file per family. */
 enum exit_action exit_io(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e);
+/* Open the MSR bitmap for the native rows of the MSR table (msr.c). */
+void exit_msr_bitmap(uint8_t *bitmap_4k);
 enum exit_action exit_rdmsr(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_wrmsr(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_cpuid(struct vm *vm, const struct vm_exit *e);

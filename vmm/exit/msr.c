@@ -1,12 +1,13 @@
 /* RDMSR/WRMSR exits (SDM 3C 26.1.3; MSRs in SDM 4). One table says what
- * every MSR a guest may try does: native (the MSR bitmap, vmm/vmx/
- * msr_bitmap.c, lets it through: the VMCS or vmm/vmx/vcpu_state.c switches
- * it), emulated here, or #GP, as an MSR the CPU does not implement would
+ * every MSR a guest may try does: native (exit_msr_bitmap opens the MSR
+ * bitmap, vmm/vmx/msr_bitmap.c, for it: the VMCS or vmm/vmx/vcpu_state.c
+ * switches it), emulated here, or #GP, as an MSR the CPU does not implement would
  * (SDM 2B RDMSR/WRMSR: "reserved or unimplemented MSR address"). */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "vmm/exit/exit.h"
 #include "vmm/inject.h"
+#include "vmm/vmx/msr_bitmap.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vm.h"
 
@@ -106,6 +107,17 @@ static const struct msr_rule msr_rules[] = {
 #define NRULES (sizeof(msr_rules) / sizeof(msr_rules[0]))
 
 static const struct msr_rule msr_unknown = {0, 0, "unknown", RD_GP, WR_GP, 0};
+
+void exit_msr_bitmap(uint8_t *bitmap)
+{
+	for (const struct msr_rule *r = msr_rules; r < msr_rules + NRULES; r++)
+		for (uint64_t m = r->first; m <= r->last; m++) {
+			if (r->read == RD_NATIVE)
+				msr_bitmap_pass(bitmap, (uint32_t)m, false);
+			if (r->write == WR_NATIVE)
+				msr_bitmap_pass(bitmap, (uint32_t)m, true);
+		}
+}
 
 static const struct msr_rule *msr_rule(uint32_t msr)
 {
