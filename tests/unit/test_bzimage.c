@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/le_bytes.h"
 #include "vmm/load/bzimage.c"
 #include "vmm/load/elf.c"
 #include "vmm/load/loader.c"
@@ -24,20 +25,6 @@
 
 static uint8_t img[IMG_LEN];
 static uint8_t *ram;
-
-static void put(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = bytes; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* Protocol 2.15, relocatable, preferred at 2 MiB, 1 MiB of init_size. */
 static void bzimage(void)

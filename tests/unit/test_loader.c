@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/le_bytes.h"
 #include "vmm/load/bzimage.c"
 #include "vmm/load/elf.c"
 #include "vmm/load/loader.c"
@@ -19,20 +20,6 @@
 
 static uint8_t img[16384];
 static uint8_t *ram;
-
-static void put(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = bytes; i-- > 0;)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* Field offsets per class: {ELF32, ELF64}. */
 static const unsigned PH[2] = {32, 56};

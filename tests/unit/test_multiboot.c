@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/le_bytes.h"
 #include "vmm/load/bzimage.c"
 #include "vmm/load/elf.c"
 #include "vmm/load/loader.c"
@@ -24,19 +25,8 @@ static uint8_t img[65536];
 static size_t img_len;
 static uint8_t *ram;
 
-static void put(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get(uint64_t gpa, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = bytes; i-- > 0;)
-		v = v << 8 | ram[gpa + i];
-	return v;
-}
+/* A field of guest RAM at a guest-physical address. */
+static uint64_t ram_get(uint64_t gpa, unsigned bytes) { return get(ram + gpa, bytes); }
 
 /* Multiboot header at off: magic, flags, checksum, then the a.out fields. */
 static void mb1_header(size_t off, uint32_t flags)
@@ -215,8 +205,8 @@ static void check_cpu(const struct guest_entry *e, int format, uint64_t entry)
 	assert_int_equal(e->cr3, 0);
 	assert_int_equal(e->gdt_base, 0x1000);
 	assert_int_equal(e->gdt_limit, 31);
-	assert_int_equal(get(0x1008, 8), 0x00CF9B000000FFFFULL); /* flat 4 GiB code, 32-bit */
-	assert_int_equal(get(0x1010, 8), 0x00CF93000000FFFFULL); /* flat 4 GiB data */
+	assert_int_equal(ram_get(0x1008, 8), 0x00CF9B000000FFFFULL); /* flat 4 GiB code, 32-bit */
+	assert_int_equal(ram_get(0x1010, 8), 0x00CF93000000FFFFULL); /* flat 4 GiB data */
 	assert_int_equal(e->rax, format == IMAGE_MULTIBOOT1 ? 0x2BADB002 : 0x36D76289);
 	assert_int_equal(e->stack, 0x8000);
 }
@@ -242,40 +232,40 @@ static void check_mb1_info(uint64_t mbi, uint64_t kernel_end, uint64_t ram_size)
 	uint64_t ma, mb;
 	check_modules(kernel_end, &ma, &mb);
 	assert_int_equal(mbi, (mb + sizeof(mod_b) + 7) & ~7ull); /* right after the modules */
-	assert_int_equal(get(mbi, 4), 0x24D);                    /* mem, cmdline, mods, mmap, loader name */
-	assert_int_equal(get(mbi + 4, 4), 639);
-	assert_int_equal(get(mbi + 8, 4), (ram_size >> 10) - 1024);
-	assert_int_equal(get(mbi + 12, 4), 0); /* no boot device */
-	check_string(get(mbi + 16, 4), "console=ttyS0 quiet");
-	assert_int_equal(get(mbi + 20, 4), 2);
-	uint64_t mods = get(mbi + 24, 4);
+	assert_int_equal(ram_get(mbi, 4), 0x24D);                    /* mem, cmdline, mods, mmap, loader name */
+	assert_int_equal(ram_get(mbi + 4, 4), 639);
+	assert_int_equal(ram_get(mbi + 8, 4), (ram_size >> 10) - 1024);
+	assert_int_equal(ram_get(mbi + 12, 4), 0); /* no boot device */
+	check_string(ram_get(mbi + 16, 4), "console=ttyS0 quiet");
+	assert_int_equal(ram_get(mbi + 20, 4), 2);
+	uint64_t mods = ram_get(mbi + 24, 4);
 	assert_int_equal(mods, mbi + 116);
-	assert_int_equal(get(mods, 4), ma);
-	assert_int_equal(get(mods + 4, 4), ma + sizeof(mod_a));
-	check_string(get(mods + 8, 4), "alpha one=1");
-	assert_int_equal(get(mods + 12, 4), 0);
-	assert_int_equal(get(mods + 16, 4), mb);
-	assert_int_equal(get(mods + 20, 4), mb + sizeof(mod_b));
-	check_string(get(mods + 24, 4), "");
+	assert_int_equal(ram_get(mods, 4), ma);
+	assert_int_equal(ram_get(mods + 4, 4), ma + sizeof(mod_a));
+	check_string(ram_get(mods + 8, 4), "alpha one=1");
+	assert_int_equal(ram_get(mods + 12, 4), 0);
+	assert_int_equal(ram_get(mods + 16, 4), mb);
+	assert_int_equal(ram_get(mods + 20, 4), mb + sizeof(mod_b));
+	check_string(ram_get(mods + 24, 4), "");
 	for (uint64_t o = 28; o < 44; o++) /* syms: none */
 		assert_int_equal(ram[mbi + o], 0);
-	assert_int_equal(get(mbi + 44, 4), 72);
-	uint64_t mmap = get(mbi + 48, 4);
+	assert_int_equal(ram_get(mbi + 44, 4), 72);
+	uint64_t mmap = ram_get(mbi + 48, 4);
 	static const uint64_t map[3][3] = {{0, 0x9FC00, 1}, {0x9FC00, 0x60400, 2}, {0x100000, 0, 1}};
 	for (unsigned i = 0; i < 3; i++) {
 		uint64_t m = mmap + 24 * i;
-		assert_int_equal(get(m, 4), 20);
-		assert_int_equal(get(m + 4, 8), map[i][0]);
-		assert_int_equal(get(m + 12, 8), i == 2 ? ram_size - 0x100000 : map[i][1]);
-		assert_int_equal(get(m + 20, 4), map[i][2]);
+		assert_int_equal(ram_get(m, 4), 20);
+		assert_int_equal(ram_get(m + 4, 8), map[i][0]);
+		assert_int_equal(ram_get(m + 12, 8), i == 2 ? ram_size - 0x100000 : map[i][1]);
+		assert_int_equal(ram_get(m + 20, 4), map[i][2]);
 	}
 	for (uint64_t o = 52; o < 64; o++) /* drives, config table: none */
 		assert_int_equal(ram[mbi + o], 0);
-	check_string(get(mbi + 64, 4), LOADER);
+	check_string(ram_get(mbi + 64, 4), LOADER);
 	for (uint64_t o = 68; o < 116; o++) /* APM, VBE, framebuffer: none */
 		assert_int_equal(ram[mbi + o], 0);
 	/* Every structure and string lies inside the information area. */
-	assert_true(get(mbi + 16, 4) > mmap && get(mods + 24, 4) < mbi + 1024);
+	assert_true(ram_get(mbi + 16, 4) > mmap && ram_get(mods + 24, 4) < mbi + 1024);
 }
 
 static void test_v1_elf(void **state)
@@ -305,8 +295,8 @@ static void test_v1_elf64_and_no_files(void **state)
 	assert_null(load_with(NULL, RAM_SIZE, &e));
 	check_cpu(&e, IMAGE_MULTIBOOT1, 0x100040);
 	assert_int_equal(e.rbx, 0x103000);
-	assert_int_equal(get(e.rbx + 20, 4), 0);
-	check_string(get(e.rbx + 16, 4), "");
+	assert_int_equal(ram_get(e.rbx + 20, 4), 0);
+	check_string(ram_get(e.rbx + 16, 4), "");
 	/* An entry point given physically (outside every p_vaddr range) is kept. */
 	put(img + 24, 0x100044, 8);
 	assert_null(load_with(NULL, RAM_SIZE, &e));
@@ -382,7 +372,7 @@ static void check_v2_tags(uint64_t mbi, uint64_t kernel_end, bool base_tag)
 	}
 	TAGHDR(0, 8);
 	put(want, n, 4);
-	assert_int_equal(get(mbi, 4), n);
+	assert_int_equal(ram_get(mbi, 4), n);
 	assert_memory_equal(ram + mbi, want, n);
 #undef TAGHDR
 #undef ALIGN8
@@ -423,7 +413,7 @@ static void test_v2_address_tags(void **state)
 		assert_int_equal(ram[i], 0);
 	uint64_t ma, mb;
 	check_modules(0x304000, &ma, &mb);
-	assert_int_equal(get(e.rbx + 8, 4), 1);
+	assert_int_equal(ram_get(e.rbx + 8, 4), 1);
 	/* load_addr -1: from the file's start, header_addr fixing the address. */
 	put(img + 0x100 + 16 + 12, 0xFFFFFFFF, 4);
 	assert_null(load_with(NULL, RAM_SIZE, &e));
@@ -500,9 +490,9 @@ static void test_ram_refusals(void **state)
 	/* A low kernel's modules and information skip 0x9FC00-0x100000. */
 	mb1_aout(0x40, 0x9E040, 0x9E000, 0x9E800, 0, 0x9E080);
 	assert_null(load_with(&two_mods, RAM_SIZE, &e));
-	assert_int_equal(get(e.rbx + 24, 4) - e.rbx, 116);
-	assert_int_equal(get(get(e.rbx + 24, 4), 4), 0x9F000);
-	assert_int_equal(get(get(e.rbx + 24, 4) + 16, 4), 0x100000);
+	assert_int_equal(ram_get(e.rbx + 24, 4) - e.rbx, 116);
+	assert_int_equal(ram_get(ram_get(e.rbx + 24, 4), 4), 0x9F000);
+	assert_int_equal(ram_get(ram_get(e.rbx + 24, 4) + 16, 4), 0x100000);
 	assert_int_equal(e.rbx, 0x100000 + sizeof(mod_b));
 	/* An ELF segment far above RAM. */
 	v1_elf();
