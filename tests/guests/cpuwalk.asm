@@ -128,7 +128,7 @@ pm32_entry:
 	mov es, ax
 	mov ss, ax
 	mov esp, STACK
-	IDT32_GATES pm_stubs
+	IDT32_GATES IDT32, pm_stubs, 8, SEL_CODE32
 	lidt [idt32_desc]
 	mov esi, wrap_stub32
 	mov edi, WRAP_BASE

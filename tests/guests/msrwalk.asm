@@ -63,7 +63,7 @@ pm32_entry:
 	mov es, ax
 	mov ss, ax
 	mov esp, STACK
-	IDT32_GATES stubs
+	IDT32_GATES IDT32, stubs, 8, SEL_CODE32
 	lidt [idt_desc]
 	call walk_msrs
 	call value_checks

@@ -568,23 +568,7 @@ long_mode_init:
 	mov cr0, eax
 	jmp SEL_CODE:.compat
 .compat:
-	xor ebx, ebx
-	mov edi, IDT64
-.gate:
-	mov eax, ebx
-	shl eax, 4
-	add eax, exc64_stubs
-	mov [edi], ax
-	mov word [edi + 2], SEL_CODE64
-	mov word [edi + 4], 0x8E00      ; present, DPL 0, 64-bit interrupt gate
-	shr eax, 16
-	mov [edi + 6], ax
-	mov dword [edi + 8], 0
-	mov dword [edi + 12], 0
-	add edi, 16
-	inc ebx
-	cmp ebx, 32
-	jb .gate
+	IDT64_GATES IDT64, exc64_stubs, 16, SEL_CODE64
 	lidt [idt64_desc]
 	ret
 
@@ -629,21 +613,7 @@ ring3_insb:
 	ret
 
 idt_init:
-	xor ebx, ebx
-	mov edi, IDT
-.gate:
-	mov eax, ebx
-	shl eax, 4
-	add eax, exc_stubs
-	mov [edi], ax
-	mov word [edi + 2], SEL_CODE
-	mov word [edi + 4], 0x8E00      ; present, DPL 0, 32-bit interrupt gate
-	shr eax, 16
-	mov [edi + 6], ax
-	add edi, 8
-	inc ebx
-	cmp ebx, 32
-	jb .gate
+	IDT32_GATES IDT, exc_stubs, 16, SEL_CODE
 	mov eax, back_from_ring3
 	mov edi, IDT + VEC_BACK * 8
 	mov [edi], ax
