@@ -14,6 +14,7 @@
 #include "vmm/vm.h"
 #include "vmm/vmx/features.h"
 #include "vmm/vmx/vcpu.h"
+#include "vmm/vmx/vmx_caps.h"
 
 /* CPUID.1:ECX */
 #define CPUID1_ECX_DTES64 (1u << 2)
@@ -169,7 +170,7 @@ static struct cpuid_regs cpuid_basic(const struct vmx_caps *c, uint32_t leaf, ui
 	case 0x16:
 		return cpuid_freq_leaf(tsc_hz());
 	}
-	if (leaf > cpuid(0, 0).eax) /* the host's answer would be its last leaf's */
+	if (leaf > c->cpuid_max_basic) /* the host's answer would be its last leaf's */
 		return zero;
 	struct cpuid_regs r = cpuid(leaf, subleaf);
 	switch (leaf) {
@@ -225,7 +226,7 @@ static struct cpuid_regs cpuid_guest(const struct vmx_caps *c, uint32_t leaf, ui
 	 * end of either range the CPU answers with the highest basic leaf
 	 * (SDM 2 CPUID: "If a value entered for CPUID.EAX is higher than the
 	 * maximum input value for basic or extended function ..."). */
-	uint32_t ext_max = cpuid(0x80000000, 0).eax;
+	uint32_t ext_max = c->cpuid_max_extended;
 	if (ext_max > CPUID_MAX_EXTENDED)
 		ext_max = CPUID_MAX_EXTENDED;
 	if (leaf <= CPUID_MAX_BASIC)

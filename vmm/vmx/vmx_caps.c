@@ -151,10 +151,12 @@ bool vmx_probe(struct vmx_caps *c, char *buf, unsigned len)
 	if (((c->basic >> 32) & 0x1FFF) > 4096)
 		why_add(&w, "a VMCS of at most 4 KiB");
 	probe_controls(c, &w);
+	c->cpuid_max_basic = cpuid(0, 0).eax;
+	c->cpuid_max_extended = cpuid(0x80000000, 0).eax;
 	/* IA32_TSC_AUX exists with RDTSCP or RDPID (SDM 4 table 2-2). */
 	c->tsc_aux = (cpuid(0x80000001, 0).edx & (1u << 27)) ||
-		     (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & (1u << 22)));
-	c->maxphyaddr = cpuid(0x80000000, 0).eax >= 0x80000008 ? cpuid(0x80000008, 0).eax & 0xFF : 36;
+		     (c->cpuid_max_basic >= 7 && (cpuid(7, 0).ecx & (1u << 22)));
+	c->maxphyaddr = c->cpuid_max_extended >= 0x80000008 ? cpuid(0x80000008, 0).eax & 0xFF : 36;
 	probe_ept(c, &w);
 	return w.used == 0;
 }

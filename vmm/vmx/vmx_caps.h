@@ -15,6 +15,7 @@ struct vmx_caps {
 	bool vpid, ept_2mb, unrestricted_guest;
 	bool tsc_aux; /* IA32_TSC_AUX exists: switched per guest (RDTSCP, RDPID) */
 	unsigned maxphyaddr; /* CPUID.80000008H:EAX[7:0], for guest page walks */
+	uint32_t cpuid_max_basic, cpuid_max_extended; /* CPUID.0:EAX, CPUID.80000000H:EAX */
 	/* The controls every VMCS starts from (SDM 3C 25.6-25.8). */
 	uint32_t pin, proc, proc2, exit, entry;
 };
