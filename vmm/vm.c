@@ -78,17 +78,23 @@ static void vm_set_rtc(struct vm *vm)
 	isa_set_rtc(&vm->isa, &t, at);
 }
 
+/* A fresh board (its devices as at power-on, the RTC at the host's time),
+ * its UARTs told the console line's state. */
+static void vm_reset_board(struct vm *vm)
+{
+	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
+	vm_set_rtc(vm);
+	vm_console_reset_board(vm); /* output from before the reset may still wait */
+	vm->dev_deadline = 0;
+}
+
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */
 
 void vm_restart_begin(struct vm *vm)
 {
 	vm->restarting = true;
 	vm->zeroed = 0;
-	/* A fresh board: no interrupt can be due while RAM is cleared. */
-	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
-	vm_set_rtc(vm);
-	vm_console_reset_board(vm); /* output from before the reset may still wait */
-	vm->dev_deadline = 0;
+	vm_reset_board(vm); /* no interrupt can be due while RAM is cleared */
 	vm->state = VM_RUNNING;
 	vm->reason[0] = 0;
 	vm->has_exit_code = false;
@@ -103,10 +109,7 @@ static bool vm_restart_finish(struct vm *vm, const char **err)
 	if (loader_load(vm->image, vm->image_len, &vm->boot, vm->ram, vm->opts.mem, &entry, err) != 0)
 		return false;
 	vcpu_reset(&vm->vcpu, &entry);
-	isa_init(&vm->isa, tsc_hz(), rdtsc(), vm->opts.com2, vm_isa_tx, vm);
-	vm_set_rtc(vm);
-	vm_console_reset_board(vm);
-	vm->dev_deadline = 0;
+	vm_reset_board(vm);
 	return true;
 }
 
