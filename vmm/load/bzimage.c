@@ -124,11 +124,15 @@ int bzimage_identify(const void *img, size_t len, const char **err)
 	return IMAGE_BZIMAGE;
 }
 
+/* Where a file goes in the initrd after off bytes: cpio archives start
+ * 4-aligned. */
+static uint64_t bz_file_start(uint64_t off) { return (off + 3) & ~3ULL; }
+
 static uint64_t bz_files_size(const struct guest_boot *boot)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; i < boot->nfiles; i++)
-		n = ((n + 3) & ~3ULL) + boot->files[i].size; /* cpio archives start 4-aligned */
+		n = bz_file_start(n) + boot->files[i].size;
 	return n;
 }
 
@@ -212,12 +216,11 @@ int bzimage_load(const void *img, size_t len, const struct guest_boot *boot, uin
 		return -1;
 	}
 	memcpy(ram + h.load_addr, p + h.setup_len, len - h.setup_len);
-	uint64_t at = initrd;
-	for (unsigned i = 0; i < boot->nfiles; i++) {
-		uint64_t aligned = initrd + ((at - initrd + 3) & ~3ULL);
-		memset(ram + at, 0, aligned - at);
-		memcpy(ram + aligned, boot->files[i].data, boot->files[i].size);
-		at = aligned + boot->files[i].size;
+	for (uint64_t i = 0, off = 0; i < boot->nfiles; i++) {
+		uint64_t start = bz_file_start(off);
+		memset(ram + initrd + off, 0, start - off);
+		memcpy(ram + initrd + start, boot->files[i].data, boot->files[i].size);
+		off = start + boot->files[i].size;
 	}
 	size_t cl = strlen(boot->cmdline);
 	memcpy(ram + BZ_CMDLINE, boot->cmdline, cl + 1);
