@@ -39,6 +39,9 @@ _start:
 	cld
 	mov esi, eax                    ; keep the loader's magic and MBI pointer
 	mov edi, ebx
+	rdtsc                           ; the boot's first instant (make bench)
+	mov [boot_entry_tsc], eax
+	mov [boot_entry_tsc + 4], edx
 	call serial_init32
 
 	cmp esi, MB2_BOOT_MAGIC
@@ -212,6 +215,10 @@ long_mode_entry:
 	cli
 	hlt
 	jmp .halt64
+
+section .data
+global boot_entry_tsc
+boot_entry_tsc: dq 0                ; outside .bss, which _start clears
 
 section .rodata
 msg_not_mb2: db "Kestrel: not started by a Multiboot2 boot loader (bad magic in EAX); halting", 13, 10, 0

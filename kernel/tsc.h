@@ -15,6 +15,9 @@ static inline uint64_t mul_div_u64(uint64_t v, uint64_t mul, uint64_t div)
 	return v / div * mul + v % div * mul / div;
 }
 
+/* The TSC at _start, the boot's first instruction (boot/boot.asm). */
+extern uint64_t boot_entry_tsc;
+
 struct tsc_calibration tsc_calibrate(void);
 /* The frequency tsc_calibrate measured (0 before it ran). */
 uint64_t tsc_hz(void);

@@ -70,7 +70,7 @@ def shares():
     run = run_bochs(iso, name="bench-shares")
     print("CPU share of the default guests over 5 s of TSC time (quantum 10 ms):")
     for line in run.lines("summary: "):
-        m = re.match(r"summary: (\S+) state=(\S+) .* cpu=(\S+) exits=(\d+)", line)
+        m = re.match(r"summary: (\S+) state=(\S+) .* cpu=(\S+) .*exits=(\d+)", line)
         print(f"  {m.group(1):8} {m.group(3):>7}  {m.group(2):8} exits {m.group(4)}")
 
 

@@ -143,6 +143,8 @@ static struct vm *sched_find_due(struct vmm *vmm, uint64_t now, const struct vm 
 			vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
 			continue;
 		}
+		if (vm->state == VM_BLOCKED)
+			vm->runnable_since = now;
 		vm->state = VM_RUNNING;
 		if (!vm->intr_seen && !first) {
 			first = vm;
@@ -247,6 +249,8 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
 			deadline = min_u64(deadline, vm->intr_held_until);
 		if (kind == SLICE_TURN)
 			deadline = min_u64(deadline, vmm->wake_deadline);
+		if (!vmm->first_entry_tsc)
+			vmm->first_entry_tsc = rdtsc();
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));
 		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : exit_dispatch(vm);
 		if (act == EXIT_RESET)
@@ -263,6 +267,8 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
 static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enum slice_kind kind)
 {
 	uint64_t start = rdtsc();
+	if (vm->slices++ && start - vm->runnable_since > vm->wait_max)
+		vm->wait_max = start - vm->runnable_since;
 	vm->slice_end = start + length;
 	vm->blocked_since_slice = false;
 	isa_set_on_cpu(&vm->isa, start, true);
@@ -274,6 +280,7 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 		vm->slice_debt = min_u64(vm->slice_debt + (end - vm->slice_end), vmm->quantum_ticks);
 	if (vm->state == VM_BLOCKED)
 		vm->blocked_since_slice = true;
+	vm->runnable_since = end;
 	isa_set_on_cpu(&vm->isa, end, false);
 }
 

@@ -57,7 +57,10 @@ static void summary_console(const struct vm *vm)
 void vmm_print_summary(struct vmm *vmm)
 {
 	uint64_t total = rdtsc() - vmm->start_tsc;
-	kprintf("kestrel: summary of %u VM%s\n", vmm->nvms, vmm->nvms == 1 ? "" : "s");
+	if (vmm->first_entry_tsc)
+		kprintf("kestrel: %lu TSC ticks from kernel entry to the first VM entry\n",
+			vmm->first_entry_tsc - boot_entry_tsc);
+	kprintf("kestrel: summary of %u VM%s over %lu TSC ticks\n", vmm->nvms, vmm->nvms == 1 ? "" : "s", total);
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
 		uint64_t bp = total ? mul_div_u64(vm->cpu_ticks, 10000, total) : 0; /* hundredths of a % */
@@ -67,7 +70,8 @@ void vmm_print_summary(struct vmm *vmm)
 			kprintf("%ld", (long)vm->exit_code);
 		else
 			kprintf("-");
-		kprintf(" cpu=%lu.%02lu%% exits=%lu", bp / 100, bp % 100, vm->exits_total);
+		kprintf(" cpu=%lu.%02lu%% ticks=%lu slices=%lu wait_max=%lu exits=%lu", bp / 100, bp % 100,
+			vm->cpu_ticks, vm->slices, vm->wait_max, vm->exits_total);
 		summary_exits(vm);
 		kprintf("\n");
 		summary_ports(vm);

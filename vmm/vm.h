@@ -98,7 +98,11 @@ struct vm {
 	uint64_t intr_held_until; /* an overrun line's next interrupt waits until then (sched.c) */
 	uint64_t cpu_ticks;      /* TSC ticks this VM held the CPU */
 	uint64_t exits[EXIT_REASON_COUNT];
+	uint64_t exit_ticks[EXIT_REASON_COUNT]; /* host TSC ticks from each exit to the next entry, by reason */
 	uint64_t exits_total;
+	uint64_t slices;          /* times it was given the CPU */
+	uint64_t runnable_since;  /* TSC time it became runnable and off the CPU */
+	uint64_t wait_max;        /* longest wait, runnable, between two of its slices */
 	struct port_stat ports[VM_PORT_STATS];
 	uint64_t ports_other; /* unemulated accesses beyond the table */
 };

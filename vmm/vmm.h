@@ -43,6 +43,7 @@ struct vmm {
 	uint64_t quantum_ticks;
 	uint64_t quantum_ms;
 	uint64_t start_tsc, deadline_tsc; /* deadline 0: no timeout */
+	uint64_t first_entry_tsc;         /* TSC at the first VM entry (the boot's length, make bench) */
 	uint64_t poll_ticks;              /* host console polling period */
 	uint64_t boost_ticks;             /* a runnable VM's boost (sched.c) */
 	uint64_t host_poll_ticks, next_host_poll; /* host console polling on exits */

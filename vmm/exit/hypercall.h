@@ -16,6 +16,8 @@
 #define HC_YIELD         2 /* give up the rest of the time slice -> 0 */
 #define HC_SHUTDOWN      3 /* rbx = exit code; does not return */
 #define HC_TSC_HZ        4 /* -> the host TSC frequency in Hz (RDTSC runs natively) */
+#define HC_BENCH_FLOOR   5 /* rbx = 1: the minimal floor handler takes this VM's exits (make bench), until
+			    * HC_BENCH_FLOOR with rbx = 0 or any exit it does not handle -> 0 */
 
 #define HC_CONSOLE_MAX 4096 /* longest HC_CONSOLE_WRITE, in bytes */
 
