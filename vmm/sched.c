@@ -98,12 +98,18 @@ static void sched_inject(struct vmm *vmm, struct vm *vm, uint64_t now)
 	vcpu_set_interrupt_window(&vm->vcpu, false);
 }
 
-static uint32_t sched_timer_value(struct vmm *vmm, uint64_t deadline, uint64_t now)
+static uint32_t sched_timer_value(const struct vm *vm, uint64_t deadline, uint64_t now)
 {
 	if (deadline <= now)
 		return 0;
-	uint64_t ticks = (deadline - now) >> vmm->caps.preemption_rate;
+	uint64_t ticks = (deadline - now) >> vm->vcpu.caps->preemption_rate;
 	return (uint32_t)min_u64(ticks, PREEMPTION_TIMER_MAX);
+}
+
+/* The host's time on the last exit, from its landing to now. */
+static void sched_account_exit(struct vm *vm, uint64_t now)
+{
+	vm->exit_ticks[vm->exit_reason] += now - vm->vcpu.regs.exit_tsc;
 }
 
 static bool sched_entry_failed(struct vm *vm, int rc)
@@ -242,21 +248,31 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
 				vm->intr_seen = false;
 		}
 		sched_inject(vmm, vm, now);
+		vm->intr_quiet = (vm->vcpu.proc & PROC_INTERRUPT_WINDOW_EXITING) || vm->intr_held_until > now;
 		uint64_t deadline = min_u64(overrun_end == UINT64_MAX ? vm->slice_end : overrun_end,
 					    now + vmm->poll_ticks);
-		deadline = min_u64(deadline, vm->dev_deadline);
 		if (vm->intr_held_until > now)
 			deadline = min_u64(deadline, vm->intr_held_until);
 		if (kind == SLICE_TURN)
 			deadline = min_u64(deadline, vmm->wake_deadline);
+		/* Within the timer's reach: the exit path sets it from here unchecked. */
+		deadline = min_u64(deadline, now + (PREEMPTION_TIMER_MAX << vm->timer_rate));
+		vm->run_deadline = min_u64(deadline, vm->dev_deadline);
 		if (!vmm->first_entry_tsc)
 			vmm->first_entry_tsc = rdtsc();
-		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vmm, deadline, rdtsc()));
-		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : exit_dispatch(vm);
+		uint64_t t = rdtsc();
+		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vm, vm->run_deadline, t), exit_handle,
+				  vm);
+		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : vm->action;
 		if (act == EXIT_RESET)
 			act = vmm_guest_reset(vmm, vm, vm->reset_reason);
-		vm->cpu_ticks += rdtsc() - now;
+		t = rdtsc();
+		vm->cpu_ticks += t - now;
+		if (rc == 0)
+			sched_account_exit(vm, t);
 		sched_poll_host(vmm);
+		if (act == EXIT_LOOK)
+			act = EXIT_RESUME;
 		if (act != EXIT_RESUME || vm->state != VM_RUNNING || sched_slice_over(vmm, vm, rdtsc(), &overrun_end))
 			break;
 		if (kind == SLICE_TURN && rdtsc() >= vmm->wake_deadline)

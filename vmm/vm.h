@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/dev/isa.h"
+#include "vmm/exit/exit.h"
 #include "vmm/load/loader.h"
 #include "vmm/vmx/ept.h"
 #include "vmm/vmx/vcpu.h"
@@ -93,6 +94,11 @@ struct vm {
 	bool intr_seen;          /* its pending interrupt was already seen off the CPU */
 	bool blocked_since_slice; /* it blocked at the end of its last slice (HLT) */
 	uint64_t dev_deadline;   /* devices need no advance before this; 0 = now */
+	uint64_t run_deadline;   /* the exit path enters the guest again at once only before this */
+	unsigned timer_rate;     /* the VMX-preemption timer counts every 2^timer_rate TSC ticks */
+	bool intr_quiet;         /* a pending INTR needs no look at each exit (window armed, or held) */
+	enum exit_action action; /* what the handler of the last exit decided */
+	unsigned exit_reason;    /* the last exit's basic reason, for exit_ticks */
 	bool intr;               /* the PIC's INTR output when devices last changed */
 	uint64_t last_inject;    /* TSC time of the last external interrupt injected */
 	uint64_t intr_held_until; /* an overrun line's next interrupt waits until then (sched.c) */
@@ -105,6 +111,7 @@ struct vm {
 	uint64_t wait_max;        /* longest wait, runnable, between two of its slices */
 	struct port_stat ports[VM_PORT_STATS];
 	uint64_t ports_other; /* unemulated accesses beyond the table */
+	unsigned port_last;   /* the entry of ports counted last */
 };
 
 static inline bool vm_ended(const struct vm *vm)

@@ -57,6 +57,7 @@ static const char *vm_build(struct vmm *vmm, struct vm *vm)
 		return "not enough host memory for its EPT";
 	if (!vcpu_create(&vm->vcpu, &vmm->caps, (uint16_t)(vm->id + 1), vm->ept.pointer, &vmm->bitmaps))
 		return "not enough host memory for its VMCS";
+	vm->timer_rate = vmm->caps.preemption_rate;
 	return 0;
 }
 

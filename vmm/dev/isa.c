@@ -172,27 +172,33 @@ void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on)
 	isa->on_cpu = on;
 }
 
-static bool isa_in(uint16_t port, uint16_t lo, uint16_t hi)
-{
-	return port >= lo && port <= hi;
-}
-
 enum isa_device { ISA_NONE, ISA_PIC, ISA_PIT, ISA_COM1, ISA_COM2, ISA_RTC };
+
+/* Who decodes each port below 0x400, the ISA range a PC/AT decodes 10 bits
+ * of (the 8259A pair, the 8254 and port B, the MC146818A, the UARTs); above
+ * it only the ELCRs. One table, so that an exit to a port nothing decodes
+ * costs a lookup. COM2 answers only where the board has it. */
+#define ISA_PORTS 0x400
+static const uint8_t isa_port_map[ISA_PORTS] = {
+	[PIC_MASTER_CMD] = ISA_PIC,
+	[PIC_MASTER_DATA] = ISA_PIC,
+	[PIC_SLAVE_CMD] = ISA_PIC,
+	[PIC_SLAVE_DATA] = ISA_PIC,
+	[PIT_PORT_COUNTER0 ... PIT_PORT_CONTROL] = ISA_PIT,
+	[PIT_PORT_B] = ISA_PIT,
+	[RTC_PORT_INDEX] = ISA_RTC,
+	[RTC_PORT_DATA] = ISA_RTC,
+	[UART_COM2_BASE ... UART_COM2_BASE + 7] = ISA_COM2,
+	[UART_COM1_BASE ... UART_COM1_BASE + 7] = ISA_COM1,
+};
 
 static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 {
-	if (port == PIC_MASTER_CMD || port == PIC_MASTER_DATA || port == PIC_SLAVE_CMD ||
-	    port == PIC_SLAVE_DATA || port == PIC_ELCR_MASTER || port == PIC_ELCR_SLAVE)
-		return ISA_PIC;
-	if (isa_in(port, PIT_PORT_COUNTER0, PIT_PORT_CONTROL) || port == PIT_PORT_B)
-		return ISA_PIT;
-	if (isa_in(port, UART_COM1_BASE, UART_COM1_BASE + 7))
-		return ISA_COM1;
-	if (isa->has_com2 && isa_in(port, UART_COM2_BASE, UART_COM2_BASE + 7))
-		return ISA_COM2;
-	if (port == RTC_PORT_INDEX || port == RTC_PORT_DATA)
-		return ISA_RTC;
-	return ISA_NONE;
+	if (port < ISA_PORTS) {
+		enum isa_device d = isa_port_map[port];
+		return d == ISA_COM2 && !isa->has_com2 ? ISA_NONE : d;
+	}
+	return port == PIC_ELCR_MASTER || port == PIC_ELCR_SLAVE ? ISA_PIC : ISA_NONE;
 }
 
 bool isa_decodes(const struct isa *isa, uint16_t port) { return isa_device(isa, port) != ISA_NONE; }

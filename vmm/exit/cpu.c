@@ -98,7 +98,7 @@ enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e)
 		vm_raise_gp(vm);
 		return EXIT_RESUME;
 	}
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	vcpu_skip_instruction(e);
 	return EXIT_RESUME;
 }
 
@@ -128,7 +128,7 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
 	}
 	vm->vcpu.xcr0 = val;
 	write_xcr0(val);
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	vcpu_skip_instruction(e);
 	return EXIT_RESUME;
 }
 
@@ -138,7 +138,7 @@ enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e)
  * (Linux's poweroff there halts with interrupts off: stop_this_cpu). */
 enum exit_action exit_hlt(struct vm *vm, const struct vm_exit *e)
 {
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	vcpu_skip_instruction(e);
 	if (!(vcpu_rflags() & RFLAGS_IF)) {
 		if (vcpu_event_pending())
 			return EXIT_RESUME;

@@ -244,6 +244,6 @@ enum exit_action exit_cpuid(struct vm *vm, const struct vm_exit *e)
 	g->rbx = r.ebx;
 	g->rcx = r.ecx;
 	g->rdx = r.edx;
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	vcpu_skip_instruction(e);
 	return EXIT_RESUME;
 }

@@ -42,7 +42,7 @@ static enum exit_action exit_external_interrupt(struct vm *vm, const struct vm_e
 	(void)e;
 	/* Let the host IDT take it: a short window with interrupts on. */
 	__asm__ volatile("sti; nop; cli");
-	return EXIT_RESUME;
+	return EXIT_LOOK;
 }
 
 static enum exit_action exit_exception_or_nmi(struct vm *vm, const struct vm_exit *e)
@@ -83,7 +83,8 @@ static enum exit_action exit_inject_gp(struct vm *vm, const struct vm_exit *e)
 /* INVD would drop dirty lines the host owns; WBINVD is harmless to skip. */
 static enum exit_action exit_skip(struct vm *vm, const struct vm_exit *e)
 {
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	(void)vm;
+	vcpu_skip_instruction(e);
 	return EXIT_RESUME;
 }
 
@@ -161,22 +162,61 @@ static const exit_handler exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_VMFUNC] = exit_inject_ud,
 };
 
-enum exit_action exit_dispatch(struct vm *vm)
+/* The exits vcpu_read_exit does not call plain: string I/O, exceptions,
+ * EPT violations, entry failures, an event interrupted, an unknown reason. */
+static enum exit_action __attribute__((noinline)) exit_dispatch_rest(struct vm *vm, const struct vm_exit *e)
+{
+	if (e->reason < EXIT_REASON_COUNT) {
+		vm->exits[e->reason]++;
+		vm->exit_reason = e->reason;
+	}
+	if (e->entry_failure)
+		return exit_entry_failure(vm, e);
+	if (e->vectoring_info) {
+		exit_requeue_vectoring(vm, e);
+		if (vm->state != VM_RUNNING)
+			return EXIT_STOPPED;
+	}
+	exit_handler h = e->reason < EXIT_REASON_COUNT ? exit_handlers[e->reason] : 0;
+	if (!h)
+		return exit_unhandled(vm, e, "no handler for this exit");
+	return h(vm, e);
+}
+
+/* Read the exit from the current VMCS, count it and run its handler. Every
+ * reason exit_decode calls plain has a handler in the table. */
+static enum exit_action exit_dispatch(struct vm *vm)
 {
 	struct vm_exit e;
-	vcpu_read_exit(&e);
 	vm->exits_total++;
-	if (e.reason < EXIT_REASON_COUNT)
-		vm->exits[e.reason]++;
-	if (e.entry_failure)
-		return exit_entry_failure(vm, &e);
-	exit_requeue_vectoring(vm, &e);
-	if (vm->state != VM_RUNNING)
-		return EXIT_STOPPED;
-	exit_handler h = e.reason < EXIT_REASON_COUNT ? exit_handlers[e.reason] : 0;
-	if (!h)
-		return exit_unhandled(vm, &e, "no handler for this exit");
-	return h(vm, &e);
+	if (!vcpu_read_exit(&e))
+		return exit_dispatch_rest(vm, &e);
+	vm->exits[e.reason]++;
+	vm->exit_reason = e.reason;
+	return exit_handlers[e.reason](vm, &e);
+}
+
+/*
+ * Every exit's path (vcpu_run calls it at each exit): the handler, then
+ * straight back into the guest with the timer set for the deadline ahead,
+ * unless the scheduler has something to do: the handler asks for it (a
+ * block, a yield, a host interrupt, an interrupt request that no armed
+ * interrupt window will report, the end), or the deadline the scheduler
+ * left in run_deadline has come (the slice's end, the devices' next event,
+ * which a port access may bring forward). Devices advance, interrupts are
+ * injected and the host is served only then, when something changed; here
+ * only the exit is counted and its host time added up.
+ */
+int64_t exit_handle(void *ctx)
+{
+	struct vm *vm = ctx;
+	enum exit_action act = vm->action = exit_dispatch(vm);
+	uint64_t now = rdtsc();
+	if (act != EXIT_RESUME || now >= vm->run_deadline)
+		return -1;
+	vm->exit_ticks[vm->exit_reason] += now - vm->vcpu.regs.exit_tsc;
+	/* The scheduler keeps run_deadline within the timer's reach. */
+	return (int64_t)((vm->run_deadline - now) >> vm->timer_rate);
 }
 
 enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const char *why)

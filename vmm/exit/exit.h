@@ -19,12 +19,18 @@ enum exit_action {
 	EXIT_RESET,      /* the guest reset its machine (vm->reset_reason says how) */
 	EXIT_RETRY,      /* the instruction did not retire (the console line is full): the
 			  * next VM runs, and this one executes it again */
+	EXIT_LOOK,       /* the scheduler has something to look at (a host interrupt, an
+			  * interrupt request no armed window reports), then the same
+			  * guest goes on */
 };
 
 typedef enum exit_action (*exit_handler)(struct vm *vm, const struct vm_exit *e);
 
-/* Read the exit from the current VMCS, count it and run its handler. */
-enum exit_action exit_dispatch(struct vm *vm);
+/* After each VM exit (vcpu_run's on_exit): read it, count it, run its
+ * handler and leave its action in vm->action; returns the VMX-preemption
+ * timer value to enter the guest again at once, or -1 when the scheduler
+ * has something to do (exit.c says what). */
+int64_t exit_handle(void *ctx);
 /* Stop the VM with a full report: reason, qualification, RIP, registers. */
 enum exit_action exit_unhandled(struct vm *vm, const struct vm_exit *e, const char *why);
 

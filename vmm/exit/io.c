@@ -9,16 +9,16 @@ enum exit_action exit_io(struct vm *vm, const struct vm_exit *e)
 {
 	if (e->io.string)
 		return exit_io_string(vm, e);
-	uint32_t mask = io_size_mask(e->io.size);
+	uint32_t mask = io_size_mask(exit_io_size(e));
 	uint32_t val = e->io.in ? 0 : (uint32_t)vm->vcpu.regs.rax & mask;
 	enum exit_action act = io_bus_access(vm, e, &val);
 	if (act == EXIT_RETRY)
 		return act;
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
-	if (act != EXIT_RESUME)
+	vcpu_skip_instruction(e);
+	if (act != EXIT_RESUME && act != EXIT_LOOK)
 		return act;
 	/* A 32-bit IN writes EAX, which zero-extends into RAX; 8 and 16 bits merge. */
 	if (e->io.in)
-		vm->vcpu.regs.rax = e->io.size == 4 ? val : (vm->vcpu.regs.rax & ~(uint64_t)mask) | (val & mask);
-	return EXIT_RESUME;
+		vm->vcpu.regs.rax = exit_io_size(e) == 4 ? val : (vm->vcpu.regs.rax & ~(uint64_t)mask) | (val & mask);
+	return act;
 }

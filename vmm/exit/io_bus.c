@@ -11,16 +11,25 @@
 #define PORT_RESET_CONTROL 0xCF9
 #define RESET_CONTROL_RST_CPU 0x04
 
+/* In the order first seen; a guest probing a port does so over and over,
+ * so the last one counted is looked at first. */
 static void port_count(struct vm *vm, uint16_t port)
 {
+	struct port_stat *last = &vm->ports[vm->port_last];
+	if (last->count && last->port == port) {
+		last->count++;
+		return;
+	}
 	for (unsigned i = 0; i < VM_PORT_STATS; i++) {
 		struct port_stat *p = &vm->ports[i];
 		if (p->count && p->port == port) {
 			p->count++;
+			vm->port_last = i;
 			return;
 		}
 		if (!p->count) {
 			*p = (struct port_stat){port, 1};
+			vm->port_last = i;
 			return;
 		}
 	}
@@ -69,21 +78,23 @@ static bool io_kestrel(struct vm *vm, const struct vm_exit *e, uint32_t val, enu
 /* One port access, as the guest's bus answers it. */
 enum exit_action io_bus_access(struct vm *vm, const struct vm_exit *e, uint32_t *val)
 {
-	enum exit_action act = EXIT_RESUME;
-	if (io_kestrel(vm, e, *val, &act))
-		return act;
 	if (!isa_decodes(&vm->isa, e->io.port)) {
+		enum exit_action act = EXIT_RESUME;
+		if (io_kestrel(vm, e, *val, &act)) /* none of them an ISA device's */
+			return act;
 		port_count(vm, e->io.port);
-		*val = io_size_mask(e->io.size);
+		*val = io_size_mask(exit_io_size(e));
 		return EXIT_RESUME;
 	}
 	uint64_t now = rdtsc();
 	isa_advance(&vm->isa, now);
-	isa_io(&vm->isa, e->io.in, e->io.port, e->io.size, val);
-	*val &= io_size_mask(e->io.size);
+	isa_io(&vm->isa, e->io.in, e->io.port, exit_io_size(e), val);
+	*val &= io_size_mask(exit_io_size(e));
 	/* The access may have reprogrammed a device or ended an interrupt: the
 	 * board is current at now, so the next entry need not advance it again. */
 	vm->dev_deadline = isa_next_deadline(&vm->isa, now);
+	if (vm->dev_deadline < vm->run_deadline)
+		vm->run_deadline = vm->dev_deadline;
 	vm->intr = isa_intr(&vm->isa);
-	return EXIT_RESUME;
+	return vm->intr && !vm->intr_quiet ? EXIT_LOOK : EXIT_RESUME;
 }

@@ -6,9 +6,15 @@
 
 #include "vmm/exit/exit.h"
 
-static inline uint32_t io_size_mask(unsigned size) { return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }
+/* The bits an access of size bytes (1, 2 or 4) moves: a lookup, as this is
+ * on every port exit's path. */
+static inline uint32_t io_size_mask(unsigned size)
+{
+	static const uint32_t mask[8] = {0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu, 0xFFFFFFFFu};
+	return mask[size & 7];
+}
 
-/* One access of e->io.size bytes to e->io.port; *val in (OUT) or out (IN). */
+/* One access of exit_io_size(e) bytes to e->io.port; *val in (OUT) or out (IN). */
 enum exit_action io_bus_access(struct vm *vm, const struct vm_exit *e, uint32_t *val);
 
 #endif

@@ -57,8 +57,8 @@ static bool element_map(struct vm *vm, uint64_t gla, uint64_t lin_mask, const st
                         struct miss *miss)
 {
 	unsigned first = PAGE_SIZE - (gla & (PAGE_SIZE - 1));
-	el->len[0] = first < e->io.size ? first : e->io.size;
-	el->len[1] = e->io.size - el->len[0];
+	el->len[0] = first < exit_io_size(e) ? first : exit_io_size(e);
+	el->len[1] = exit_io_size(e) - el->len[0];
 	for (unsigned i = 0; i < 2 && el->len[i]; i++) {
 		uint64_t at = i ? (gla + el->len[0]) & lin_mask : gla;
 		struct page_walk_result w = {0};
@@ -112,16 +112,17 @@ static void raise_page_fault(struct vm *vm, uint64_t gla, uint32_t error)
 enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e)
 {
 	struct guest_regs *r = &vm->vcpu.regs;
-	unsigned bits = e->io.addr_bits;
+	unsigned bits = e->str.addr_bits;
 	uint64_t mask = addr_mask(bits);
 	uint64_t count = e->io.rep ? r->rcx & mask : 1;
 	uint64_t n = count < IO_STRING_BATCH ? count : IO_STRING_BATCH;
-	int64_t step = (vcpu_rflags() & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
+	int64_t step = (vcpu_rflags() & RFLAGS_DF) ? -(int64_t)exit_io_size(e) : exit_io_size(e);
 	uint64_t *index = e->io.in ? &r->rdi : &r->rsi;
 	/* Outside 64-bit mode linear addresses are 32 bits (SDM 3A 3.4). */
 	uint64_t lin_mask = vcpu_code_bits() == 64 ? ~0ull : 0xFFFFFFFF;
 	uint64_t base = e->gla - (*index & mask); /* the segment base */
 	enum exit_action act = EXIT_RESUME;
+	bool look = false; /* an element raised an interrupt request: the scheduler looks after the batch */
 	uint64_t done = 0;
 	struct miss miss = {.status = PAGE_WALK_OK};
 	while (done < n && act == EXIT_RESUME) {
@@ -130,6 +131,10 @@ enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e)
 		if (!element_map(vm, gla, lin_mask, e, &el, &miss))
 			break;
 		act = element_io(vm, e, &el);
+		if (act == EXIT_LOOK) {
+			look = true;
+			act = EXIT_RESUME;
+		}
 		if (act != EXIT_RETRY) /* a full console line: the element waits */
 			done++;
 	}
@@ -148,6 +153,6 @@ enum exit_action exit_io_string(struct vm *vm, const struct vm_exit *e)
 	if (miss.status == PAGE_WALK_FAULT)
 		raise_page_fault(vm, miss.gla, miss.error);
 	else if (count == done)
-		vcpu_skip_instruction(&vm->vcpu, e->insn_len);
-	return act;
+		vcpu_skip_instruction(e);
+	return look && act == EXIT_RESUME ? EXIT_LOOK : act;
 }

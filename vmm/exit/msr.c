@@ -197,7 +197,7 @@ enum exit_action exit_rdmsr(struct vm *vm, const struct vm_exit *e)
 	}
 	vm->vcpu.regs.rax = (uint32_t)val;
 	vm->vcpu.regs.rdx = val >> 32;
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	vcpu_skip_instruction(e);
 	return EXIT_RESUME;
 }
 
@@ -211,6 +211,6 @@ enum exit_action exit_wrmsr(struct vm *vm, const struct vm_exit *e)
 		vm_raise_gp(vm);
 		return EXIT_RESUME;
 	}
-	vcpu_skip_instruction(&vm->vcpu, e->insn_len);
+	vcpu_skip_instruction(e);
 	return EXIT_RESUME;
 }

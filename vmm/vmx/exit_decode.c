@@ -3,31 +3,33 @@
 #include "vmm/vmx/vm_exit.h"
 #include "vmm/vmx/vmcs.h"
 
-void vcpu_read_exit(struct vm_exit *e)
+const uint8_t exit_decode[EXIT_REASON_COUNT] = {
+	[EXIT_REASON_CPUID] = EXIT_DECODE_INSN,
+	[EXIT_REASON_HLT] = EXIT_DECODE_INSN,
+	[EXIT_REASON_INVD] = EXIT_DECODE_INSN,
+	[EXIT_REASON_VMCALL] = EXIT_DECODE_INSN,
+	[EXIT_REASON_RDMSR] = EXIT_DECODE_INSN,
+	[EXIT_REASON_WRMSR] = EXIT_DECODE_INSN,
+	[EXIT_REASON_WBINVD] = EXIT_DECODE_INSN,
+	[EXIT_REASON_XSETBV] = EXIT_DECODE_INSN,
+	[EXIT_REASON_PREEMPTION_TIMER] = EXIT_DECODE_INSN, /* no instruction: RIP is read all the same */
+	[EXIT_REASON_INTERRUPT_WINDOW] = EXIT_DECODE_INSN,
+	[EXIT_REASON_IO_INSTRUCTION] = EXIT_DECODE_IO,
+};
+
+void vcpu_read_exit_details(struct vm_exit *e)
 {
-	uint32_t raw = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
-	*e = (struct vm_exit){
-		.reason = raw & 0xFFFF,
-		.entry_failure = raw & EXIT_REASON_ENTRY_FAILURE_BIT,
-		.qualification = vmcs_read(VMCS_EXIT_QUALIFICATION),
-		.rip = vmcs_read(VMCS_GUEST_RIP),
-		.insn_len = (unsigned)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LENGTH),
-		.vectoring_info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO),
-	};
+	e->vectoring_error = 0;
+	e->gpa = e->gla = 0;
 	if (e->vectoring_info & INTR_INFO_DELIVER_ERROR_CODE)
 		e->vectoring_error = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR_CODE);
 	uint64_t q = e->qualification;
 	switch (e->reason) {
-	case EXIT_REASON_IO_INSTRUCTION: /* SDM 3C table 28-5 */
-		e->io.size = (q & 7) + 1;
-		e->io.in = q & (1u << 3);
-		e->io.string = q & (1u << 4);
-		e->io.rep = q & (1u << 5);
-		e->io.port = (uint16_t)(q >> 16);
+	case EXIT_REASON_IO_INSTRUCTION:
 		if (e->io.string) { /* SDM 3C table 28-8, INS/OUTS instruction information */
 			uint32_t info = (uint32_t)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_INFO);
-			e->io.addr_bits = (uint8_t)(16u << ((info >> 7) & 3));
-			e->io.seg = (info >> 15) & 7;
+			e->str.addr_bits = (uint8_t)(16u << ((info >> 7) & 3));
+			e->str.seg = (info >> 15) & 7;
 			e->gla = vmcs_read(VMCS_GUEST_LINEAR_ADDRESS);
 		}
 		break;

@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/cpu.h"
+#include "vmm/vmx/vm_exit.h"
+#include "vmm/vmx/vmcs.h"
+
 struct vmx_caps;
 struct guest_entry;
 
@@ -13,8 +17,9 @@ struct guest_entry;
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t exit_tsc; /* the TSC as the last VM exit landed */
 };
-_Static_assert(sizeof(struct guest_regs) == 15 * 8, "vmx_entry.asm offsets");
+_Static_assert(sizeof(struct guest_regs) == 16 * 8, "vmx_entry.asm offsets");
 
 /* State the VMCS does not switch but guests use natively: the SYSCALL and
  * SWAPGS MSRs, IA32_TSC_AUX (RDTSCP and RDPID read it), CR2 (written by the
@@ -56,33 +61,83 @@ void vcpu_unload(struct vcpu *v);
 void vcpu_reset(struct vcpu *v, const struct guest_entry *e);
 /* Make this VCPU's VMCS current, switching the lazily-switched state. */
 void vcpu_load(struct vcpu *v);
-/* Enter the guest until the next VM exit; returns vmx_enter's status. */
-int vcpu_run(struct vcpu *v, uint32_t preemption_timer);
+/* What runs after every VM exit, with the guest's registers in v->regs:
+ * the VMX-preemption timer value to enter the guest again at once with, or
+ * a negative value to return from vcpu_run. */
+typedef int64_t (*vcpu_exit_fn)(void *ctx);
+/* Enter the guest, and again after each exit on_exit takes care of; returns
+ * 0 after an exit on_exit hands back, 1 for VMfailInvalid and 2 for
+ * VMfailValid (vmm/vmx/vmx_entry.asm). */
+int vcpu_run(struct vcpu *v, uint32_t preemption_timer, vcpu_exit_fn on_exit, void *ctx);
+/* The floor handler (vmm/vmx/vmx_floor.asm) takes the current VMCS's exits
+ * until one it does not handle, or HC_BENCH_FLOOR with RBX = 0. */
+void vcpu_bench_floor(void);
 /* After a VMfailValid: the VM-instruction error and the SDM's words for it. */
 unsigned vcpu_instruction_error(void);
 const char *vcpu_instruction_error_name(unsigned error);
 
 /* Guest state the exit handlers may read and change. */
-uint64_t vcpu_rip(void);
-void vcpu_set_rip(uint64_t rip);
-void vcpu_skip_instruction(struct vcpu *v, unsigned len);
 uint64_t vcpu_rflags(void);
 uint64_t vcpu_rsp(void);
 void vcpu_set_rsp(uint64_t rsp);
+/* The accessors every common exit uses, inline: they are a VMREAD or two. */
+static inline uint64_t vcpu_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
+static inline void vcpu_set_rip(uint64_t rip) { vmcs_write(VMCS_GUEST_RIP, rip); }
+static inline uint64_t vcpu_efer(void) { return vmcs_read(VMCS_GUEST_IA32_EFER); }
+static inline bool vcpu_long_mode(void) { return vcpu_efer() & EFER_LMA; }
+static inline unsigned vcpu_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3; }
+static inline uint32_t vcpu_interruptibility(void)
+{
+	return (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+}
+static inline void vcpu_set_interruptibility(uint32_t v) { vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, v); }
+
+/* CS.L selects 64-bit code only in IA-32e mode, CS.D 32-bit code only in
+ * protected mode (SDM 3A 5.2.1): read EFER and CR0 only when the bit asks.
+ * CR0.PE is host-owned (cr0_guest_host_mask), so its read shadow holds the
+ * guest's PE. 16, 32 or 64: the default operand size of the current code
+ * segment. */
+static inline unsigned vcpu_code_bits(void)
+{
+	uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+	if ((ar & (1u << 13)) && vcpu_long_mode())
+		return 64;
+	if ((ar & (1u << 14)) && (vmcs_read(VMCS_CR0_READ_SHADOW) & CR0_PE))
+		return 32;
+	return 16;
+}
+
+/*
+ * Emulating an instruction retires it: advance RIP and drop the one-
+ * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5).
+ * The instruction pointer is as wide as the code: IP in 16-bit code, EIP in
+ * 32-bit code, compatibility mode included (SDM 1 3.5, 3.6), so it wraps at
+ * 64 KiB or 4 GiB as the CPU's own would. VM entry refuses an RIP above
+ * 4 GiB with CS.L = 0 (SDM 3C 26.3.1.4).
+ */
+static inline void vcpu_skip_instruction(const struct vm_exit *e)
+{
+	uint64_t rip = e->rip + e->insn_len;
+	/* Only an instruction that crosses a 64 KiB boundary can wrap: ask the
+	 * code size (up to three VMREADs) only then. */
+	if ((e->rip ^ rip) >> 16) {
+		unsigned bits = vcpu_code_bits();
+		if (bits < 64)
+			rip &= bits == 16 ? 0xFFFF : 0xFFFFFFFF;
+	}
+	vcpu_set_rip(rip);
+	uint32_t s = vcpu_interruptibility();
+	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vcpu_set_interruptibility(s & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
 /* The task register's base and limit (the guest's TSS). */
 void vcpu_tr(uint64_t *base, uint32_t *limit);
 uint64_t vcpu_cr0(void); /* as the guest sees it (read shadow merged) */
 uint64_t vcpu_cr3(void);
 uint64_t vcpu_cr4(void);
-uint64_t vcpu_efer(void);
 uint64_t vcpu_debugctl(void);
 void vcpu_write_debugctl(uint64_t val);
-unsigned vcpu_cpl(void);
-bool vcpu_long_mode(void);
-/* 16, 32 or 64: the default operand size of the current code segment. */
-unsigned vcpu_code_bits(void);
-uint32_t vcpu_interruptibility(void);
-void vcpu_set_interruptibility(uint32_t v);
 
 /* Event injection at the next VM entry (SDM 3C 27.6): only vmm/inject.c
  * calls it, after vmm/event.c has fitted the event to the guest's mode. */

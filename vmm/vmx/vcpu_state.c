@@ -10,7 +10,7 @@
 #include "vmm/vmx/vmcs.h"
 #include "vmm/vmx/vmx_caps.h"
 
-int vmx_enter(struct guest_regs *regs, int launched);
+int vmx_enter(struct guest_regs *regs, int launched, vcpu_exit_fn on_exit, void *ctx);
 
 #define IA32_STAR 0xC0000081
 #define IA32_LSTAR 0xC0000082
@@ -125,14 +125,21 @@ void vcpu_fpu_init(struct vcpu *v)
 		fpu_restore(v);
 }
 
-int vcpu_run(struct vcpu *v, uint32_t preemption_timer)
+int vcpu_run(struct vcpu *v, uint32_t preemption_timer, vcpu_exit_fn on_exit, void *ctx)
 {
 	vcpu_load(v);
 	vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, preemption_timer);
-	int rc = vmx_enter(&v->regs, v->launched);
+	int rc = vmx_enter(&v->regs, v->launched, on_exit, ctx);
 	if (rc == 0)
 		v->launched = true;
 	return rc;
+}
+
+void vmx_floor_exit_point(void); /* vmm/vmx/vmx_floor.asm */
+
+void vcpu_bench_floor(void)
+{
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_floor_exit_point);
 }
 
 unsigned vcpu_instruction_error(void) { return (unsigned)vmcs_read(VMCS_VM_INSTRUCTION_ERROR); }
@@ -148,8 +155,6 @@ bool vcpu_write_tsc(struct vcpu *v, uint64_t val)
 	return true;
 }
 
-uint64_t vcpu_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
-void vcpu_set_rip(uint64_t rip) { vmcs_write(VMCS_GUEST_RIP, rip); }
 uint64_t vcpu_rflags(void) { return vmcs_read(VMCS_GUEST_RFLAGS); }
 uint64_t vcpu_rsp(void) { return vmcs_read(VMCS_GUEST_RSP); }
 void vcpu_set_rsp(uint64_t rsp) { vmcs_write(VMCS_GUEST_RSP, rsp); }
@@ -160,14 +165,9 @@ void vcpu_tr(uint64_t *base, uint32_t *limit)
 	*limit = (uint32_t)vmcs_read(VMCS_GUEST_TR_LIMIT);
 }
 uint64_t vcpu_cr3(void) { return vmcs_read(VMCS_GUEST_CR3); }
-uint64_t vcpu_efer(void) { return vmcs_read(VMCS_GUEST_IA32_EFER); }
 /* IA32_DEBUGCTL is guest state in the VMCS, loaded at every VM entry. */
 uint64_t vcpu_debugctl(void) { return vmcs_read(VMCS_GUEST_IA32_DEBUGCTL); }
 void vcpu_write_debugctl(uint64_t val) { vmcs_write(VMCS_GUEST_IA32_DEBUGCTL, val); }
-uint32_t vcpu_interruptibility(void) { return (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE); }
-void vcpu_set_interruptibility(uint32_t v) { vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, v); }
-bool vcpu_long_mode(void) { return vcpu_efer() & EFER_LMA; }
-unsigned vcpu_cpl(void) { return (vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS) >> 5) & 3; }
 
 static uint64_t shadowed(enum vmcs_field real, enum vmcs_field mask, enum vmcs_field shadow)
 {
@@ -177,41 +177,6 @@ static uint64_t shadowed(enum vmcs_field real, enum vmcs_field mask, enum vmcs_f
 
 uint64_t vcpu_cr0(void) { return shadowed(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW); }
 uint64_t vcpu_cr4(void) { return shadowed(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW); }
-
-unsigned vcpu_code_bits(void)
-{
-	uint32_t ar = (uint32_t)vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
-	if (vcpu_long_mode() && (ar & (1u << 13)))
-		return 64;
-	if (!(vcpu_cr0() & CR0_PE))
-		return 16;
-	return ar & (1u << 14) ? 32 : 16;
-}
-
-/*
- * Emulating an instruction retires it: advance RIP and drop the one-
- * instruction STI / MOV SS interrupt shadow it was in (SDM 3C 26.3.1.5).
- * The instruction pointer is as wide as the code: IP in 16-bit code, EIP in
- * 32-bit code, compatibility mode included (SDM 1 3.5, 3.6), so it wraps at
- * 64 KiB or 4 GiB as the CPU's own would. VM entry refuses an RIP above
- * 4 GiB with CS.L = 0 (SDM 3C 26.3.1.4).
- */
-void vcpu_skip_instruction(struct vcpu *v, unsigned len)
-{
-	(void)v;
-	uint64_t old = vcpu_rip(), rip = old + len;
-	/* Only an instruction that crosses a 64 KiB boundary can wrap: ask the
-	 * code size (up to five VMREADs) only then. */
-	if ((old ^ rip) >> 16) {
-		unsigned bits = vcpu_code_bits();
-		if (bits < 64)
-			rip &= bits == 16 ? 0xFFFF : 0xFFFFFFFF;
-	}
-	vcpu_set_rip(rip);
-	uint32_t s = vcpu_interruptibility();
-	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-		vcpu_set_interruptibility(s & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-}
 
 void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error, unsigned insn_len)
 {

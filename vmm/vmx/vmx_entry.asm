@@ -1,14 +1,20 @@
 ; VM entry and the VM-exit landing point (Intel SDM Vol. 3C 27, 28).
-; int vmx_enter(struct guest_regs *regs, int launched)
-;   Loads the guest's general registers, executes VMLAUNCH (launched == 0) or
-;   VMRESUME, and on VM exit stores them back. Returns 0 after a VM exit,
-;   1 for VMfailInvalid and 2 for VMfailValid (the entry never happened).
+; int vmx_enter(struct guest_regs *regs, int launched,
+;               int64_t (*on_exit)(void *ctx), void *ctx)
+;   Loads the guest's general registers and executes VMLAUNCH (launched == 0)
+;   or VMRESUME. After each VM exit it stores them back, with the TSC of the
+;   exit, and calls on_exit(ctx). A value >= 0 from on_exit is the
+;   VMX-preemption timer for an immediate VMRESUME of the same guest: the exit
+;   path of a handled exit never unwinds to the scheduler. A negative value
+;   returns 0 to the caller. Returns 1 for VMfailInvalid and 2 for VMfailValid
+;   (that entry never happened).
 ; The offsets below match struct guest_regs in vmm/vmx/vcpu.h.
 
 bits 64
 section .text
 
 VMCS_HOST_RSP equ 0x6C14
+VMCS_VMX_PREEMPTION_TIMER_VALUE equ 0x482E
 
 %define R_RAX 0
 %define R_RBX 8
@@ -25,24 +31,20 @@ VMCS_HOST_RSP equ 0x6C14
 %define R_R13 96
 %define R_R14 104
 %define R_R15 112
+%define R_EXIT_TSC 120
 
-global vmx_enter
-vmx_enter:
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
-	push rdi                        ; the exit path finds regs at [rsp]
+; The frame vmx_enter leaves for the exit point: HOST_RSP points at it.
+%define F_REGS    0
+%define F_ON_EXIT 8
+%define F_CTX     16
 
-	mov rax, VMCS_HOST_RSP          ; HOST_RIP (vmx_exit_point) is set once
-	vmwrite rax, rsp
-
+; Every guest register from [rdi], rdi last.
+%macro LOAD_GUEST 0
 	mov rax, [rdi + R_RAX]
 	mov rbx, [rdi + R_RBX]
 	mov rcx, [rdi + R_RCX]
 	mov rdx, [rdi + R_RDX]
+	mov rsi, [rdi + R_RSI]
 	mov rbp, [rdi + R_RBP]
 	mov r8,  [rdi + R_R8]
 	mov r9,  [rdi + R_R9]
@@ -52,21 +54,40 @@ vmx_enter:
 	mov r13, [rdi + R_R13]
 	mov r14, [rdi + R_R14]
 	mov r15, [rdi + R_R15]
-	test esi, esi                   ; flags from here on, before RSI changes
-	mov rsi, [rdi + R_RSI]
 	mov rdi, [rdi + R_RDI]
-	jnz .resume
+%endmacro
+
+global vmx_enter
+vmx_enter:
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rcx                        ; F_CTX
+	push rdx                        ; F_ON_EXIT
+	push rdi                        ; F_REGS: the stack is 16-byte aligned here
+
+	mov rax, VMCS_HOST_RSP          ; HOST_RIP (vmx_exit_point) is set once
+	vmwrite rax, rsp
+
+	test esi, esi
+	jnz resume_guest
+	LOAD_GUEST
 	vmlaunch
-	jmp .failed
-.resume:
+	jmp entry_failed
+resume_guest:
+	LOAD_GUEST
 	vmresume
-.failed:
+global entry_failed
+entry_failed:
 	; Only reached when the entry failed: CF = VMfailInvalid, ZF = VMfailValid.
 	mov eax, 1
 	jc .out
 	mov eax, 2
 .out:
-	add rsp, 8                      ; drop regs
+	add rsp, 24                     ; drop the frame
 	jmp restore_host
 
 global vmx_exit_point
@@ -87,8 +108,23 @@ vmx_exit_point:
 	mov [rdi + R_R13], r13
 	mov [rdi + R_R14], r14
 	mov [rdi + R_R15], r15
-	pop rax
+	mov rax, [rsp]
 	mov [rdi + R_RDI], rax
+	mov [rsp + F_REGS], rdi         ; the frame is whole again
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	mov [rdi + R_EXIT_TSC], rax
+	mov rdi, [rsp + F_CTX]
+	call [rsp + F_ON_EXIT]
+	test rax, rax
+	js .to_host
+	mov rdx, VMCS_VMX_PREEMPTION_TIMER_VALUE
+	vmwrite rdx, rax
+	mov rdi, [rsp + F_REGS]
+	jmp resume_guest
+.to_host:
+	add rsp, 24
 	xor eax, eax
 restore_host:
 	pop r15
