@@ -45,11 +45,20 @@ static void vmm_init_bitmaps(struct vmm *vmm)
 	exit_msr_bitmap(phys_to_virt(bm->msr_pa));
 }
 
+/* Guest RAM as one run of host pages, no more than it needs: 2 MiB aligned
+ * when it holds a whole 2 MiB, so that the EPT maps that with 2 MiB pages
+ * (ept_map_range), else, or when no aligned run is free, wherever it fits. */
+static uint64_t vm_alloc_ram(uint64_t bytes)
+{
+	size_t pages = bytes / PAGE_SIZE;
+	uint64_t pa = bytes >= LARGE_PAGE_SIZE ? mm_alloc_contig(pages, LARGE_PAGE_SIZE / PAGE_SIZE) : 0;
+	return pa ? pa : mm_alloc_contig(pages, 1);
+}
+
 /* Everything a VM needs from the host, allocated before anything is loaded. */
 static const char *vm_build(struct vmm *vmm, struct vm *vm)
 {
-	uint64_t pages = vm->opts.mem / PAGE_SIZE;
-	vm->ram_pa = mm_alloc_contig(pages, LARGE_PAGE_SIZE / PAGE_SIZE);
+	vm->ram_pa = vm_alloc_ram(vm->opts.mem);
 	if (!vm->ram_pa)
 		return "not enough host memory for its RAM";
 	vm->ram = phys_to_virt(vm->ram_pa);
