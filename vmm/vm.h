@@ -14,7 +14,7 @@
 #include "vmm/load/vmopts.h"
 #include "vmm/vmx/vmx.h"
 
-#define VM_MAX 16
+#define VM_MAX 64
 #define VM_PORT_STATS 32 /* distinct unemulated ports counted per VM */
 #define VM_RESET_LOOP 5  /* more guest resets than this in VM_RESET_LOOP_MS: a reset loop */
 #define VM_RESET_LOOP_MS 10000

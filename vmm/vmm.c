@@ -96,8 +96,10 @@ static const char *vm_check_module(struct vmm *vmm, struct vm *vm, const struct 
 		return buf;
 	if (vm_name_taken(vmm, vm->opts.name))
 		return "another guest already has this name";
-	if (vmm->nvms == VM_MAX)
-		return "too many guests (at most 16)";
+	if (vmm->nvms == VM_MAX) {
+		fmt_snprintf(buf, len, "too many guests (at most %u)", VM_MAX);
+		return buf;
+	}
 	vm->format = loader_identify(mod->data, mod->size, &err);
 	if (vm->format == IMAGE_UNKNOWN)
 		return err;

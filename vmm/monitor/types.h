@@ -13,7 +13,7 @@
 #include "vmm/monitor/conmux.h"
 #include "vmm/monitor/lineedit.h"
 
-#define MONITOR_MAX_VMS  CONMUX_MAX_GUESTS /* VM ids the monitor buffers: 0..15 */
+#define MONITOR_MAX_VMS  CONMUX_MAX_GUESTS /* VM ids the monitor buffers: 0..63 */
 #define MONITOR_PROMPT   "kestrel> "
 #define MONITOR_MEM_MAX  4096 /* longest `mem` dump */
 #define MONITOR_LOG_ERROR 0   /* log levels, in the order of kernel/console.h */
@@ -112,7 +112,8 @@ struct monitor_top {
 
 struct shell_cmd;
 
-/* All the monitor's state; the VMM owns one (static, about 75 KiB). */
+/* All the monitor's state; the VMM owns one (static, about 275 KiB: a 4 KiB
+ * ring for each of 64 VMs). */
 struct monitor {
 	const struct monitor_ops *ops;
 	void *ctx;
