@@ -71,6 +71,7 @@ struct vm {
 
 	uint64_t ram_pa;
 	uint8_t *ram;
+	uint64_t host_pages; /* host pages it took besides its RAM: EPT tables, VMCS, FPU area */
 	struct ept ept;
 	struct vcpu vcpu;
 	struct isa isa;

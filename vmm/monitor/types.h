@@ -31,6 +31,8 @@ struct monitor_vm_info {
 	const char *image;    /* e.g. "hello64.elf (ELF64)" */
 	const char *cpu_mode; /* e.g. "real", "protected", "long" */
 	uint64_t mem_bytes;   /* guest-physical RAM */
+	uint64_t host_bytes;  /* host memory it costs beyond its RAM: the next, and its static share */
+	uint64_t host_page_bytes; /* pages it took from the host's allocator besides its RAM */
 	uint64_t exits;       /* all VM exits since the VM (re)started */
 	uint64_t run_ns;      /* time spent in VMX non-root operation since boot */
 	int64_t exit_code;    /* the guest's exit code (port 0xF4 or HC_SHUTDOWN) */
