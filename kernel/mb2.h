@@ -22,7 +22,7 @@
 #define MB2_MEMORY_NVS              4
 #define MB2_MEMORY_BADRAM           5
 
-#define MB2_MAX_MODULES  32
+#define MB2_MAX_MODULES  128 /* the VMM runs up to 64 guests, and a guest may take files */
 #define MB2_MAX_MMAP     128
 #define MB2_MAX_INFO_SIZE (1u << 20) /* larger than any loader writes: corrupt */
 

@@ -4,6 +4,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
+#include "kernel/paging.h"
 #include "kernel/power.h"
 #include "kernel/serial.h"
 #include "kernel/string.h"
@@ -51,6 +52,8 @@ static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 		.image = image,
 		.cpu_mode = vcpu_mode_name(),
 		.mem_bytes = vm->opts.mem,
+		.host_bytes = vmm_vm_host_bytes(vmm, vm),
+		.host_page_bytes = vm->host_pages * PAGE_SIZE,
 		.exits = vm->exits_total,
 		.run_ns = tsc_to_ns(vm->cpu_ticks),
 		.exit_code = vm->exit_code,

@@ -15,7 +15,7 @@
 #include "vmm/load/vmopts.h"
 #include "vmm/vmx/vmx.h"
 
-#define VM_MAX 16
+#define VM_MAX 64
 #define VM_PORT_STATS 32 /* distinct unemulated ports counted per VM */
 #define VM_RESET_LOOP 5  /* more guest resets than this in VM_RESET_LOOP_MS: a reset loop */
 #define VM_RESET_LOOP_MS 10000
@@ -72,6 +72,7 @@ struct vm {
 
 	uint64_t ram_pa;
 	uint8_t *ram;
+	uint64_t host_pages; /* host pages it took besides its RAM: EPT tables, VMCS, FPU area */
 	struct ept ept;
 	struct vcpu vcpu;
 	struct isa isa;

@@ -45,11 +45,19 @@ static void vmm_init_bitmaps(struct vmm *vmm)
 	exit_msr_bitmap(phys_to_virt(bm->msr_pa));
 }
 
-/* Everything a VM needs from the host, allocated before anything is loaded. */
-static const char *vm_build(struct vmm *vmm, struct vm *vm)
+/* Guest RAM as one run of host pages, no more than it needs: 2 MiB aligned
+ * when it holds a whole 2 MiB, so that the EPT maps that with 2 MiB pages
+ * (ept_map_range), else, or when no aligned run is free, wherever it fits. */
+static uint64_t vm_alloc_ram(uint64_t bytes)
 {
-	uint64_t pages = vm->opts.mem / PAGE_SIZE;
-	vm->ram_pa = mm_alloc_contig(pages, LARGE_PAGE_SIZE / PAGE_SIZE);
+	size_t pages = bytes / PAGE_SIZE;
+	uint64_t pa = bytes >= LARGE_PAGE_SIZE ? mm_alloc_contig(pages, LARGE_PAGE_SIZE / PAGE_SIZE) : 0;
+	return pa ? pa : mm_alloc_contig(pages, 1);
+}
+
+static const char *vm_build_parts(struct vmm *vmm, struct vm *vm)
+{
+	vm->ram_pa = vm_alloc_ram(vm->opts.mem);
 	if (!vm->ram_pa)
 		return "not enough host memory for its RAM";
 	vm->ram = phys_to_virt(vm->ram_pa);
@@ -59,6 +67,26 @@ static const char *vm_build(struct vmm *vmm, struct vm *vm)
 		return "not enough host memory for its VMCS";
 	vm->timer_rate = vmm->caps.preemption_rate;
 	return 0;
+}
+
+/* Everything a VM needs from the host, allocated before anything is loaded;
+ * what it took besides its RAM is what the page allocator handed out. */
+static const char *vm_build(struct vmm *vmm, struct vm *vm)
+{
+	uint64_t free_before = mm_free_pages();
+	const char *err = vm_build_parts(vmm, vm);
+	vm->host_pages = free_before - mm_free_pages() - (vm->ram_pa ? vm->opts.mem / PAGE_SIZE : 0);
+	return err;
+}
+
+uint64_t vmm_vm_static_bytes(const struct vmm *vmm)
+{
+	return sizeof(vmm->vms[0]) + monitor_vm_bytes(&vmm->mon);
+}
+
+uint64_t vmm_vm_host_bytes(const struct vmm *vmm, const struct vm *vm)
+{
+	return vm->host_pages * PAGE_SIZE + vmm_vm_static_bytes(vmm);
 }
 
 /* Give back what vm_build took, for a module that did not become a VM. */
@@ -88,8 +116,6 @@ static const char *vm_check_module(struct vmm *vmm, struct vm *vm, const struct 
 		return buf;
 	if (vm_name_taken(vmm, vm->opts.name))
 		return "another guest already has this name";
-	if (vmm->nvms == VM_MAX)
-		return "too many guests (at most 16)";
 	vm->format = loader_identify(mod->data, mod->size, &err);
 	if (vm->format == IMAGE_UNKNOWN)
 		return err;
@@ -164,11 +190,32 @@ static void vmm_check_file(struct vmm *vmm, const struct boot_module *m)
 		(int)file_target_len(m), m->string + 1);
 }
 
+static void vmm_skip_module(const struct boot_module *mod, const char *why)
+{
+	kprintf("kestrel: module %u '%s': %s; skipped\n", mod->index, mod->string, why);
+}
+
+static void vmm_print_vm(const struct vmm *vmm, const struct vm *vm)
+{
+	kprintf("kestrel: vm %u '%s': module %u, %lu KiB, %s", vm->id, vm->opts.name, vm->module, vm->opts.mem >> 10,
+		loader_format_name(vm->format));
+	if (vm->boot.nfiles)
+		kprintf(", %u module%s", vm->boot.nfiles, vm->boot.nfiles == 1 ? "" : "s");
+	kprintf("\n");
+	kprintf("memory: vm %s ram=%lu host_bytes=%lu host_pages=%lu static=%lu\n", vm->opts.name, vm->opts.mem,
+		vmm_vm_host_bytes(vmm, vm), vm->host_pages, vmm_vm_static_bytes(vmm));
+}
+
 static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsigned nmods, unsigned index)
 {
 	const struct boot_module *mod = &mods[index];
-	struct vm *vm = &vmm->vms[vmm->nvms];
 	char err_buf[96];
+	if (vmm->nvms == VM_MAX) { /* before vms[nvms], which is past the end */
+		fmt_snprintf(err_buf, sizeof(err_buf), "too many guests (at most %u)", VM_MAX);
+		vmm_skip_module(mod, err_buf);
+		return;
+	}
+	struct vm *vm = &vmm->vms[vmm->nvms];
 	memset(vm, 0, sizeof(*vm));
 	vm->host = &vmm->vm_host;
 	const char *err = vm_check_module(vmm, vm, mod, err_buf, sizeof(err_buf));
@@ -183,16 +230,26 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsig
 	if (!err)
 		vm_restart(vm, &err);
 	if (err) {
-		kprintf("kestrel: module %u '%s': %s; skipped\n", mod->index, mod->string, err);
+		vmm_skip_module(mod, err);
 		vm_release(vm);
 		return;
 	}
-	kprintf("kestrel: vm %u '%s': module %u, %lu KiB, %s", vm->id, vm->opts.name, mod->index,
-		vm->opts.mem >> 10, loader_format_name(vm->format));
-	if (vm->boot.nfiles)
-		kprintf(", %u module%s", vm->boot.nfiles, vm->boot.nfiles == 1 ? "" : "s");
-	kprintf("\n");
+	vmm_print_vm(vmm, vm);
 	vmm->nvms++;
+}
+
+/* What the guests cost the host beyond their RAM, and what is left. */
+static void vmm_print_memory(const struct vmm *vmm)
+{
+	uint64_t ram = 0, host = 0, most = 0;
+	for (unsigned i = 0; i < vmm->nvms; i++) {
+		uint64_t b = vmm_vm_host_bytes(vmm, &vmm->vms[i]);
+		ram += vmm->vms[i].opts.mem;
+		host += b;
+		most = b > most ? b : most;
+	}
+	kprintf("memory: %u guests ram=%lu host_bytes=%lu host_bytes_max=%lu host_free=%lu\n", vmm->nvms, ram, host,
+		most, (uint64_t)(mm_free_pages() * PAGE_SIZE));
 }
 
 /* The host's clock, read once: every guest's RTC starts from it (vm.c). */
@@ -233,6 +290,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 	for (unsigned i = 0; i < nmods; i++)
 		if (module_is_file(&mods[i]))
 			vmm_check_file(vmm, &mods[i]);
+	vmm_print_memory(vmm);
 	if (!vmm->nvms)
 		kprintf("kestrel: no guests to run\n");
 	else

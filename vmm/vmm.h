@@ -68,6 +68,10 @@ void vmm_reset_vm(struct vmm *vmm, struct vm *vm);
  * the operator's, unless it is a reset loop (the VM is then stopped). */
 enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why);
 void vmm_print_summary(struct vmm *vmm);
+/* Host memory a VM costs beyond its RAM: the pages it took (host_pages) and
+ * its share of the static memory (its struct vm, its monitor state). */
+uint64_t vmm_vm_static_bytes(const struct vmm *vmm);
+uint64_t vmm_vm_host_bytes(const struct vmm *vmm, const struct vm *vm);
 /* Hand the host console to the monitor (vmm/monitor_ops.c). */
 void vmm_monitor_start(struct vmm *vmm);
 /* Point vmm->vm_host at the monitor or the plain console. */

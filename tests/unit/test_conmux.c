@@ -33,8 +33,12 @@ static void prompt(void *ctx)
 
 static const char *name(void *ctx, unsigned vm)
 {
+	static char buf[16];
 	(void)ctx;
-	return vm == 0 ? "alpha" : vm == 1 ? "beta" : "other";
+	if (vm < 2)
+		return vm == 0 ? "alpha" : "beta";
+	snprintf(buf, sizeof(buf), "g%u", vm);
+	return buf;
 }
 
 static bool rx(void *ctx, unsigned vm, uint8_t b)
@@ -245,10 +249,40 @@ static void test_flush_shows_every_partial(void **state)
 	host("h");
 	conmux_flush(&cm);
 	assert_string_equal(out, "[alpha] a\r\n[beta] b\r\nh\r\n");
-	assert_int_equal(cm.waiting, 0);
+	for (unsigned w = 0; w < CONMUX_OWNER_WORDS; w++)
+		assert_int_equal(cm.waiting[w], 0);
 	clear_out();
 	conmux_tick(&cm, 10 * CONMUX_FLUSH_NS);
 	assert_string_equal(out, "");
+}
+
+/* Partial lines of every guest id, on both sides of a 64-bit word of the
+ * waiting bits, and the host's after the last guest's. */
+static void test_partials_of_all_guests(void **state)
+{
+	(void)state;
+	assert_int_equal(CONMUX_MAX_GUESTS, 64);
+	for (unsigned vm = CONMUX_MAX_GUESTS; vm-- > 0;)
+		conmux_guest_output(&cm, vm, 'x');
+	host("h");
+	assert_string_equal(out, "");
+	conmux_tick(&cm, CONMUX_FLUSH_NS - 1);
+	assert_string_equal(out, "");
+	conmux_tick(&cm, CONMUX_FLUSH_NS);
+	char want[2048] = "", line[32];
+	for (unsigned vm = 0; vm < CONMUX_MAX_GUESTS; vm++) {
+		snprintf(line, sizeof(line), "[%s] x\r\n", name(NULL, vm));
+		strcat(want, line);
+	}
+	strcat(want, "h\r\n");
+	assert_string_equal(out, want);
+	clear_out();
+	guest(63, "y");
+	guest(62, "z\n");
+	conmux_flush(&cm);
+	assert_string_equal(out, "[g62] z\r\n[g63] y\r\n");
+	for (unsigned w = 0; w < CONMUX_OWNER_WORDS; w++)
+		assert_int_equal(cm.waiting[w], 0);
 }
 
 static void test_control_bytes_filtered(void **state)
@@ -415,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup(test_full_buffer_splits_with_prefix, setup),
 		cmocka_unit_test_setup(test_stop_line_flushes_own_partial_first, setup),
 		cmocka_unit_test_setup(test_flush_shows_every_partial, setup),
+		cmocka_unit_test_setup(test_partials_of_all_guests, setup),
 		cmocka_unit_test_setup(test_control_bytes_filtered, setup),
 		cmocka_unit_test_setup(test_host_lines, setup),
 		cmocka_unit_test_setup(test_ring_overflow, setup),

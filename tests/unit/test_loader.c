@@ -200,16 +200,86 @@ static void test_flat(void **state)
 static void test_flat_limits(void **state)
 {
 	(void)state;
-	static uint8_t big[0x98400 + 1];
+	static uint8_t big[0x98000 + 1];
 	struct guest_entry e;
 	const char *err = NULL;
-	assert_int_equal(loader_load(big, 0x98400, NULL, ram, RAM_SIZE, &e, &err), 0);
+	/* The image ends at the EBDA (0x9FC00), which the loader clears after it. */
+	memset(big, 0x90, sizeof(big));
+	assert_int_equal(loader_load(big, 0x98000, NULL, ram, RAM_SIZE, &e, &err), 0);
+	assert_int_equal(ram[0x9FBFF], 0x90);
 	assert_int_equal(loader_load(big, sizeof(big), NULL, ram, RAM_SIZE, &e, &err), -1);
 	assert_non_null(strstr(err, "flat image larger"));
+	/* The smallest RAM (mem=64K) has no EBDA: the image may fill it. */
+	assert_int_equal(loader_load(big, 0x10000 - 0x7C00, NULL, ram, 0x10000, &e, &err), 0);
+	assert_int_equal(loader_load(big, 0x10000 - 0x7C00 + 1, NULL, ram, 0x10000, &e, &err), -1);
+	assert_non_null(strstr(err, "does not fit in guest RAM"));
 	/* Image larger than (a tiny) guest RAM. */
 	assert_int_equal(loader_load(big, 0x1000, NULL, ram, 0x8000, &e, &err), -1);
 	assert_non_null(strstr(err, "does not fit in guest RAM"));
 	assert_int_equal(loader_load(big, 0x400, NULL, ram, 0x8000, &e, &err), 0);
+}
+
+static void load_flat(uint64_t ram_size, bool com2)
+{
+	const struct guest_boot boot = {"", NULL, 0, com2};
+	struct guest_entry e;
+	const char *err = NULL;
+	memset(img, 0x90, 512);
+	memset(ram, 0xAA, RAM_SIZE);
+	assert_int_equal(loader_load(img, 512, &boot, ram, ram_size, &e, &err), 0);
+}
+
+/* The BIOS data area says how much conventional memory there is, and the
+ * EBDA is where it says, or (under 640 KiB of RAM) there is none. */
+static void test_bios_data_area(void **state)
+{
+	(void)state;
+	load_flat(RAM_SIZE, true);
+	assert_int_equal(get(ram + 0x400, 2), 0x3F8);
+	assert_int_equal(get(ram + 0x402, 2), 0x2F8);
+	assert_int_equal(get(ram + 0x410, 2), 2 << 9);
+	assert_int_equal(get(ram + 0x40E, 2), 0x9FC0);
+	assert_int_equal(get(ram + 0x413, 2), 639);
+	assert_int_equal(ram[0x9FC00], 1);
+	assert_int_equal(ram[0x9FC01], 0);
+	assert_int_equal(ram[0xA0000], 0xAA);
+	load_flat(100 << 10, false);
+	assert_int_equal(get(ram + 0x400, 2), 0x3F8);
+	assert_int_equal(get(ram + 0x402, 2), 0);
+	assert_int_equal(get(ram + 0x410, 2), 1 << 9);
+	assert_int_equal(get(ram + 0x40E, 2), 0); /* no EBDA */
+	assert_int_equal(get(ram + 0x413, 2), 100);
+	for (size_t i = 100 << 10; i < 0xA0000; i++)
+		if (ram[i] != 0xAA)
+			fail_msg("a 100 KiB guest's loader wrote at 0x%zx, beyond its RAM", i);
+	load_flat(0xA0000, false); /* 640 KiB: room for the EBDA below the VGA window */
+	assert_int_equal(get(ram + 0x40E, 2), 0x9FC0);
+	assert_int_equal(get(ram + 0x413, 2), 639);
+}
+
+static void expect_map(uint64_t ram_size, unsigned n, const uint64_t want[][3])
+{
+	struct loader_range map[LOADER_MAP_MAX];
+	assert_int_equal(loader_memory_map(ram_size, map), n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(map[i].base, want[i][0]);
+		assert_int_equal(map[i].len, want[i][1]);
+		assert_int_equal(map[i].type, want[i][2]);
+	}
+}
+
+static void test_memory_map(void **state)
+{
+	(void)state;
+	static const uint64_t big[][3] = {{0, 0x9FC00, 1}, {0x9FC00, 0x60400, 2}, {0x100000, RAM_SIZE - 0x100000, 1}};
+	static const uint64_t mib[][3] = {{0, 0x9FC00, 1}, {0x9FC00, 0x60400, 2}};
+	static const uint64_t small[][3] = {{0, 100 << 10, 1}};
+	expect_map(RAM_SIZE, 3, big);
+	expect_map(1 << 20, 2, mib);
+	expect_map(700 << 10, 2, mib);
+	expect_map(100 << 10, 1, small);
+	assert_int_equal(loader_base_memory(64 << 10), 64 << 10);
+	assert_int_equal(loader_base_memory(RAM_SIZE), 0x9FC00);
 }
 
 static void test_empty(void **state)
@@ -377,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_elf64_good),
 		cmocka_unit_test(test_flat),
 		cmocka_unit_test(test_flat_limits),
+		cmocka_unit_test(test_bios_data_area),
+		cmocka_unit_test(test_memory_map),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_segment_outside_ram),
 		cmocka_unit_test(test_segment_below_0x8000),

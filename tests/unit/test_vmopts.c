@@ -58,6 +58,27 @@ static void test_options(void **state)
 	assert_int_equal(opts.mem, 4 << 20);
 }
 
+static void test_small_mem(void **state)
+{
+	(void)state;
+	ok("tiny mem=64K");
+	assert_int_equal(opts.mem, 64 << 10);
+	ok("tiny mem=65536");
+	assert_int_equal(opts.mem, 64 << 10);
+	ok("odd mem=100K"); /* not 2 MiB aligned: 4 KiB steps are enough */
+	assert_int_equal(opts.mem, 100 << 10);
+	ok("odd mem=68K");
+	assert_int_equal(opts.mem, 68 << 10);
+	ok("one mem=1M");
+	assert_int_equal(opts.mem, 1 << 20);
+	ok("big mem=128M");
+	assert_int_equal(opts.mem, 128 << 20);
+	bad("tiny mem=60K", "mem size '60K' is under 64K, the least guest RAM");
+	bad("tiny mem=61440", "is under 64K"); /* a multiple of 4 KiB, 4 KiB short */
+	bad("odd mem=65K", "mem size '65K' is not a multiple of 4 KiB");
+	bad("odd mem=102401", "not a multiple of 4 KiB");
+}
+
 static void test_guest_command_line(void **state)
 {
 	(void)state;
@@ -118,9 +139,10 @@ static void test_bad_options(void **state)
 	bad("size mem=0x100000", "bad mem size '0x100000'");
 	bad("size mem=99999999999999999999G", "bad mem size");
 	bad("size mem=5000", "not a multiple of 4 KiB");
-	bad("size mem=512K", "outside 1M..1G");
-	bad("size mem=2G", "outside 1M..1G");
-	bad("size mem=0", "outside 1M..1G");
+	bad("size mem=32K", "under 64K");
+	bad("size mem=2G", "mem size '2G' is over 1G, the most guest RAM");
+	bad("size mem=1052672K", "over 1G"); /* 1 GiB + 4 KiB */
+	bad("size mem=0", "under 64K");
 }
 
 static void test_long_token_is_shortened_and_err_bounded(void **state)
@@ -141,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_only_gets_defaults),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_small_mem),
 		cmocka_unit_test(test_guest_command_line),
 		cmocka_unit_test(test_on_reset),
 		cmocka_unit_test(test_bad_names),

@@ -155,9 +155,11 @@ int loader_load(const void *img, size_t len, const struct guest_boot *boot, uint
 		elf_parse_header(p, len, &e); /* checked by loader_identify */
 		why = loader_check_ram(p, &e, ram_size);
 	} else if (out->format == IMAGE_FLAT) {
-		if (len > LOADER_FLAT_END - LOADER_FLAT_BASE)
-			why = "flat image larger than 0x98400 bytes (0x7C00 up to 0xA0000)";
-		else if (ram_size < LOADER_FLAT_BASE || len > ram_size - LOADER_FLAT_BASE)
+		/* It ends below the EBDA, which loader_write_bda then clears. */
+		uint64_t top = loader_base_memory(ram_size);
+		if (len > LOADER_EBDA - LOADER_FLAT_BASE)
+			why = "flat image larger than 0x98000 bytes (0x7C00 up to the EBDA at 0x9FC00)";
+		else if (top < LOADER_FLAT_BASE || len > top - LOADER_FLAT_BASE)
 			why = "flat image does not fit in guest RAM";
 	}
 	if (why) {

@@ -116,7 +116,7 @@ static void mb1_info_write(uint8_t *ram, const struct mb_info_args *a, uint64_t 
 	uint64_t str = mmap + MB1_MMAP_SIZE * nmap;
 	memset(mbi, 0, MBI_SIZE);
 	le_write(mbi + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS | MBI_F_MMAP | MBI_F_LOADER, 4);
-	le_write(mbi + MBI_MEM_LOWER, LOADER_EBDA >> 10, 4);
+	le_write(mbi + MBI_MEM_LOWER, loader_base_memory(a->ram_size) >> 10, 4);
 	le_write(mbi + MBI_MEM_UPPER, mb_mem_upper_kib(a->ram_size), 4);
 	le_write(mbi + MBI_CMDLINE, str, 4);
 	str = mb_put_string(ram, str, b->cmdline);
@@ -176,7 +176,7 @@ static void mb2_info_write(uint8_t *ram, const struct mb_info_args *a, uint64_t 
 		at += mb2_tag_size(n);
 	}
 	p = mb2_info_tag(ram, at, MB2_TAG_MEMINFO, 8);
-	le_write(ram + p, LOADER_EBDA >> 10, 4);
+	le_write(ram + p, loader_base_memory(a->ram_size) >> 10, 4);
 	le_write(ram + p + 4, mb_mem_upper_kib(a->ram_size), 4);
 	at += mb2_tag_size(8);
 	p = mb2_info_tag(ram, at, MB2_TAG_MMAP, 8 + MB2_MMAP_ENTRY * nmap);

@@ -56,8 +56,11 @@ static int vmopts_mem(const char *v, size_t len, struct vm_opts *out, char *err,
 		return vmopts_fail(err, err_len, "bad mem size '%.*s%s' (use e.g. 4096, 512K, 16M, 1G)", v, len);
 	if (mem % 4096)
 		return vmopts_fail(err, err_len, "mem size '%.*s%s' is not a multiple of 4 KiB", v, len);
-	if (mem < VMOPTS_MEM_MIN || mem > VMOPTS_MEM_MAX)
-		return vmopts_fail(err, err_len, "mem size '%.*s%s' is outside 1M..1G", v, len);
+	_Static_assert(VMOPTS_MEM_MIN == 64 << 10 && VMOPTS_MEM_MAX == 1 << 30, "the messages name the limits");
+	if (mem < VMOPTS_MEM_MIN)
+		return vmopts_fail(err, err_len, "mem size '%.*s%s' is under 64K, the least guest RAM", v, len);
+	if (mem > VMOPTS_MEM_MAX)
+		return vmopts_fail(err, err_len, "mem size '%.*s%s' is over 1G, the most guest RAM", v, len);
 	out->mem = mem;
 	return 0;
 }

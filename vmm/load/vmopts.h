@@ -10,7 +10,7 @@
 
 #define VMOPTS_NAME_MAX    15          /* characters in a VM name */
 #define VMOPTS_MEM_DEFAULT (8ULL << 20)
-#define VMOPTS_MEM_MIN     (1ULL << 20)
+#define VMOPTS_MEM_MIN     (64ULL << 10) /* one real-mode segment: the IVT, the BDA, a flat image at 0x7C00 */
 #define VMOPTS_MEM_MAX     (1ULL << 30)
 
 struct vm_opts {

@@ -44,6 +44,9 @@ void cmd_info(struct monitor *mon, int argc, char **argv)
 		mon_puts(mon, "exit code: -\n");
 	mon_printf(mon, "image:     %s\nmemory:    %s (%llu bytes)\ncpu mode:  %s\n", info.image, mem,
 		   (unsigned long long)info.mem_bytes, info.cpu_mode);
+	mon_printf(mon, "host:      %llu bytes beyond its RAM (%llu in pages: EPT, VMCS, FPU area; %llu static)\n",
+		   (unsigned long long)info.host_bytes, (unsigned long long)info.host_page_bytes,
+		   (unsigned long long)(info.host_bytes - info.host_page_bytes));
 	mon_printf(mon, "exits:     %llu\ncpu time:  %llu.%03u s (%u.%02u%% since boot)\n",
 		   (unsigned long long)info.exits, (unsigned long long)(info.run_ns / 1000000000ull),
 		   (unsigned)(info.run_ns / 1000000 % 1000), share / 100, share % 100);

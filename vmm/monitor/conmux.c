@@ -49,6 +49,23 @@ void conmux_show_prompt(struct conmux *cm)
 	cm->prompt_visible = true;
 }
 
+static void waiting_set(struct conmux *cm, unsigned owner, bool on)
+{
+	uint64_t bit = 1ull << (owner % 64);
+	cm->waiting[owner / 64] = on ? cm->waiting[owner / 64] | bit : cm->waiting[owner / 64] & ~bit;
+}
+
+/* The lowest owner from `from` on whose line waits; CONMUX_HOST + 1 if none. */
+static unsigned waiting_next(const struct conmux *cm, unsigned from)
+{
+	for (unsigned w = from / 64; w < CONMUX_OWNER_WORDS; w++) {
+		uint64_t bits = cm->waiting[w] & (w == from / 64 ? ~0ull << (from % 64) : ~0ull);
+		if (bits)
+			return w * 64 + (unsigned)__builtin_ctzll(bits);
+	}
+	return CONMUX_HOST + 1;
+}
+
 /* Shows owner's partial line as a line of its own. over: the owner's line
  * has ended (newline, stop line); else it may go on, as a new "[NAME] " line. */
 static void show_partial(struct conmux *cm, unsigned owner, bool over)
@@ -57,14 +74,14 @@ static void show_partial(struct conmux *cm, unsigned owner, bool over)
 	unsigned n = p->len;
 	p->len = 0;
 	p->shown = !over;
-	cm->waiting &= ~(1u << owner);
+	waiting_set(cm, owner, false);
 	emit_line(cm, owner, p->buf, n);
 }
 
 void conmux_flush(struct conmux *cm)
 {
-	while (cm->waiting)
-		show_partial(cm, (unsigned)__builtin_ctz(cm->waiting), false);
+	for (unsigned owner = waiting_next(cm, 0); owner <= CONMUX_HOST; owner = waiting_next(cm, owner))
+		show_partial(cm, owner, false);
 }
 
 /* One byte for the line view from owner. Other owners' lines wait untouched:
@@ -82,7 +99,7 @@ static void line_byte(struct conmux *cm, unsigned owner, uint8_t c)
 	}
 	if (!shown_in_lines(c))
 		return;
-	cm->waiting |= 1u << owner;
+	waiting_set(cm, owner, true);
 	p->buf[p->len++] = (char)c;
 	p->shown = false;
 	if (p->len == CONMUX_LINE_MAX)
@@ -186,11 +203,9 @@ void conmux_drop_input(struct conmux *cm, unsigned vm)
 void conmux_tick(struct conmux *cm, uint64_t now_ns)
 {
 	cm->now = now_ns;
-	for (uint32_t w = cm->waiting; w; w &= w - 1) {
-		unsigned owner = (unsigned)__builtin_ctz(w);
+	for (unsigned owner = waiting_next(cm, 0); owner <= CONMUX_HOST; owner = waiting_next(cm, owner + 1))
 		if (now_ns >= cm->part[owner].last + CONMUX_FLUSH_NS)
 			show_partial(cm, owner, false); /* a prompt, or a line still being written */
-	}
 	rxq_drain(cm);
 }
 
@@ -199,7 +214,7 @@ void conmux_attach(struct conmux *cm, unsigned vm)
 	if (vm < CONMUX_MAX_GUESTS) {
 		cm->part[vm].len = 0; /* conmux_replay_tail shows it raw */
 		cm->part[vm].shown = false;
-		cm->waiting &= ~(1u << vm);
+		waiting_set(cm, vm, false);
 	}
 	conmux_flush(cm);
 	cm->prompt_visible = false;

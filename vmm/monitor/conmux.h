@@ -10,13 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONMUX_MAX_GUESTS 16   /* VM ids 0..15 are buffered; output of others is dropped */
+#define CONMUX_MAX_GUESTS 64   /* VM ids 0..63 are buffered; output of others is dropped */
 #define CONMUX_RING_SIZE  4096 /* bytes of output kept per guest, oldest dropped first */
 #define CONMUX_LINE_MAX   160  /* a partial line is shown once it is this long */
 #define CONMUX_RXQ_SIZE   256  /* keystrokes waiting for a full guest receive FIFO */
 #define CONMUX_FLUSH_NS   250000000ull /* a partial line is shown after 250 ms of silence */
 #define CONMUX_HOST       CONMUX_MAX_GUESTS /* line owner for host messages */
-_Static_assert(CONMUX_HOST < 32, "struct conmux keeps one waiting bit per line owner");
+#define CONMUX_OWNER_WORDS (CONMUX_HOST / 64 + 1) /* 64-bit words of one bit per line owner */
 
 struct conmux_io {
 	void (*put)(void *ctx, char c);             /* to the terminal, unchanged */
@@ -58,7 +58,7 @@ struct conmux {
 	 * printing at once come out whole; waiting has bit OWNER set while
 	 * part[OWNER].len > 0. */
 	struct conmux_partial part[CONMUX_HOST + 1];
-	uint32_t waiting;
+	uint64_t waiting[CONMUX_OWNER_WORDS];
 	/* Keystrokes for rxq_vm that its receive FIFO did not take yet. */
 	uint8_t rxq[CONMUX_RXQ_SIZE];
 	unsigned rxq_head, rxq_len, rxq_vm;

@@ -27,6 +27,12 @@ static bool guest_rx(void *ctx, unsigned vm, uint8_t byte)
 	return mon->ops->rx(mon->ctx, vm, byte);
 }
 
+size_t monitor_vm_bytes(const struct monitor *mon)
+{
+	return sizeof(mon->cm.ring[0]) + sizeof(mon->cm.part[0]) + sizeof(mon->top.prev_exits[0]) +
+	       sizeof(mon->top.prev_run_ns[0]);
+}
+
 void monitor_init(struct monitor *mon, const struct monitor_ops *ops, void *ctx)
 {
 	memset(mon, 0, sizeof(*mon));

@@ -21,6 +21,9 @@ void monitor_host_output(void *mon, char c);
 /* Call often (every scheduler round, at least every 10 ms): retries queued
  * keystrokes, shows stale partial lines, refreshes `top` once a second. */
 void monitor_tick(struct monitor *mon, uint64_t now_ns);
+/* Bytes of struct monitor that each VM id has to itself (its console ring,
+ * its partial line, its `top` counters): its share of the static memory. */
+size_t monitor_vm_bytes(const struct monitor *mon);
 /* A VM ended (exit code, fault, triple fault, operator...): prints
  * "[NAME] *** WHAT" (WHAT e.g. "stopped: triple fault"), forgets keystrokes
  * queued for it, and detaches the console if it was attached. */

@@ -13,7 +13,7 @@
 #include "vmm/monitor/conmux.h"
 #include "vmm/monitor/lineedit.h"
 
-#define MONITOR_MAX_VMS  CONMUX_MAX_GUESTS /* VM ids the monitor buffers: 0..15 */
+#define MONITOR_MAX_VMS  CONMUX_MAX_GUESTS /* VM ids the monitor buffers: 0..63 */
 #define MONITOR_PROMPT   "kestrel> "
 #define MONITOR_MEM_MAX  4096 /* longest `mem` dump */
 #define MONITOR_LOG_ERROR 0   /* log levels, in the order of kernel/console.h */
@@ -31,6 +31,8 @@ struct monitor_vm_info {
 	const char *image;    /* e.g. "hello64.elf (ELF64)" */
 	const char *cpu_mode; /* e.g. "real", "protected", "long" */
 	uint64_t mem_bytes;   /* guest-physical RAM */
+	uint64_t host_bytes;  /* host memory it costs beyond its RAM: the next, and its static share */
+	uint64_t host_page_bytes; /* pages it took from the host's allocator besides its RAM */
 	uint64_t exits;       /* all VM exits since the VM (re)started */
 	uint64_t run_ns;      /* time spent in VMX non-root operation since boot */
 	int64_t exit_code;    /* the guest's exit code (port 0xF4 or HC_SHUTDOWN) */
@@ -112,7 +114,8 @@ struct monitor_top {
 
 struct shell_cmd;
 
-/* All the monitor's state; the VMM owns one (static, about 75 KiB). */
+/* All the monitor's state; the VMM owns one (static, about 275 KiB: a 4 KiB
+ * ring for each of 64 VMs). */
 struct monitor {
 	const struct monitor_ops *ops;
 	void *ctx;
