@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/dev/isa.h"
-#include "vmm/exit/exit.h"
+#include "vmm/exit/action.h"
 #include "vmm/load/loader.h"
 #include "vmm/vmx/ept.h"
 #include "vmm/vmx/vcpu.h"

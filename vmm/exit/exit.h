@@ -7,22 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/exit/action.h"
 #include "vmm/vmx/vm_exit.h"
 
 struct vm;
-
-/* What the scheduler does after a handler ran. */
-enum exit_action {
-	EXIT_RESUME,     /* back into the same guest, rest of its slice */
-	EXIT_RESCHEDULE, /* give the CPU to the next VM (yield, HLT, reset) */
-	EXIT_STOPPED,    /* the handler ended the VM (vm_end was called) */
-	EXIT_RESET,      /* the guest reset its machine (vm->reset_reason says how) */
-	EXIT_RETRY,      /* the instruction did not retire (the console line is full): the
-			  * next VM runs, and this one executes it again */
-	EXIT_LOOK,       /* the scheduler has something to look at (a host interrupt, an
-			  * interrupt request no armed window reports), then the same
-			  * guest goes on */
-};
 
 typedef enum exit_action (*exit_handler)(struct vm *vm, const struct vm_exit *e);
 
