@@ -80,6 +80,7 @@ const char *vcpu_instruction_error_name(unsigned error);
 uint64_t vcpu_rflags(void);
 uint64_t vcpu_rsp(void);
 void vcpu_set_rsp(uint64_t rsp);
+#ifndef KESTREL_HOST_TEST
 /* The accessors every common exit uses, inline: they are a VMREAD or two. */
 static inline uint64_t vcpu_rip(void) { return vmcs_read(VMCS_GUEST_RIP); }
 static inline void vcpu_set_rip(uint64_t rip) { vmcs_write(VMCS_GUEST_RIP, rip); }
@@ -130,6 +131,18 @@ static inline void vcpu_skip_instruction(const struct vm_exit *e)
 	if (s & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vcpu_set_interruptibility(s & ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
+#else
+/* Host unit tests (tests/unit) have no VMCS: they provide these. */
+uint64_t vcpu_rip(void);
+void vcpu_set_rip(uint64_t rip);
+uint64_t vcpu_efer(void);
+bool vcpu_long_mode(void);
+unsigned vcpu_cpl(void);
+uint32_t vcpu_interruptibility(void);
+void vcpu_set_interruptibility(uint32_t v);
+unsigned vcpu_code_bits(void);
+void vcpu_skip_instruction(const struct vm_exit *e);
+#endif
 
 /* The task register's base and limit (the guest's TSS). */
 void vcpu_tr(uint64_t *base, uint32_t *limit);
