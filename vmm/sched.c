@@ -88,10 +88,12 @@ static void sched_inject(struct vmm *vmm, struct vm *vm, uint64_t now)
 		return;
 	}
 	vm->last_inject = now;
+	vm->intr_seen = false; /* taken: the next request is another, worth its own boost */
 	uint8_t vector = isa_intack(&vm->isa);
-	/* The acknowledge may have raised a backlogged tick at once. Moving the
-	 * request into ISR can only put the next deadline off (an edge behind
-	 * it waits for the EOI, itself an exit), so the one we have stands. */
+	/* The acknowledge may have raised a backlogged tick at once, and in
+	 * auto-EOI mode (ICW4 AEOI) it ends the service itself, with no EOI
+	 * exit to follow: the next edge is a deadline again. */
+	vm->dev_deadline = isa_next_deadline(&vm->isa, now);
 	vm->intr = isa_intr(&vm->isa);
 	struct event ev = {.type = EVENT_EXTINT, .vector = vector};
 	vm_inject(vm, &ev, EVENT_RAISED); /* the window is open: it cannot be refused */

@@ -31,13 +31,15 @@ static void console_tx(void *ctx, unsigned com, uint8_t b)
 static void out8(struct isa *isa, uint16_t port, uint8_t v)
 {
 	uint32_t x = v;
-	assert_true(isa_io(isa, false, port, 1, &x));
+	assert_true(isa_decodes(isa, port));
+	isa_io(isa, false, port, 1, &x);
 }
 
 static uint8_t in8(struct isa *isa, uint16_t port)
 {
 	uint32_t x = 0;
-	assert_true(isa_io(isa, true, port, 1, &x));
+	assert_true(isa_decodes(isa, port));
+	isa_io(isa, true, port, 1, &x);
 	return (uint8_t)x;
 }
 
@@ -74,19 +76,18 @@ static void test_port_routing(void **state)
 {
 	(void)state;
 	struct isa isa;
-	uint32_t v = 0;
 	isa_init(&isa, HZ, 0, false, NULL, NULL);
 	static const uint16_t ours[] = { 0x20, 0x21, 0xA0, 0xA1, 0x4D0, 0x4D1, 0x40, 0x41,
 					 0x42, 0x43, 0x61, 0x3F8, 0x3FF, 0x70, 0x71 };
 	for (unsigned i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		assert_true(isa_io(&isa, true, ours[i], 1, &v));
-	assert_false(isa_io(&isa, true, 0x2F8, 1, &v));
-	assert_false(isa_io(&isa, true, 0x80, 1, &v));
-	assert_false(isa_io(&isa, true, 0x44, 1, &v));
+		assert_true(isa_decodes(&isa, ours[i]));
+	assert_false(isa_decodes(&isa, 0x2F8));
+	assert_false(isa_decodes(&isa, 0x80));
+	assert_false(isa_decodes(&isa, 0x44));
 	assert_false(isa_decodes(&isa, 0x72));
 	assert_true(isa_decodes(&isa, 0x70) && isa_decodes(&isa, 0x71));
 	isa_init(&isa, HZ, 0, true, NULL, NULL);
-	assert_true(isa_io(&isa, true, 0x2FF, 1, &v));
+	assert_true(isa_decodes(&isa, 0x2FF));
 }
 
 /* PIT OUT0 -> IRQ0: vector base + 0 after one period. */

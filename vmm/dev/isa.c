@@ -203,6 +203,27 @@ static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 
 bool isa_decodes(const struct isa *isa, uint16_t port) { return isa_device(isa, port) != ISA_NONE; }
 
+bool isa_io_has_effect(const struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t val)
+{
+	if (size != 1)
+		return true; /* rare: the byte-by-byte rules are not worth it */
+	switch (isa_device(isa, port)) {
+	case ISA_PIC:
+		return !in || pic_read_has_effect(&isa->pic, port);
+	case ISA_PIT:
+		return !in && pit_write_changes_counting(port, (uint8_t)val);
+	case ISA_COM1:
+		return !in || uart_read_has_effect(&isa->com1, port);
+	case ISA_COM2:
+		return !in || uart_read_has_effect(&isa->com2, port);
+	case ISA_RTC:
+		return rtc_access_has_effect(&isa->rtc, in, port);
+	case ISA_NONE:
+		break;
+	}
+	return false;
+}
+
 /* Lines whose service an access just ended (their ISR bit cleared) while
  * they were requested and unmasked again. The master's cascade input does
  * not count: it stands for whichever slave line is requested. */
@@ -219,17 +240,20 @@ static void isa_note_overrun(struct isa *isa, uint8_t master_isr, uint8_t slave_
 
 bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val)
 {
+	bool effect = isa_io_has_effect(isa, in, port, size, *val);
 	switch (isa_device(isa, port)) {
 	case ISA_PIC: {
 		uint8_t master_isr = isa->pic.master.isr, slave_isr = isa->pic.slave.isr;
 		pic_io(&isa->pic, in, port, size, val);
-		isa_note_overrun(isa, master_isr, slave_isr);
+		if (effect)
+			isa_note_overrun(isa, master_isr, slave_isr);
 		break;
 	}
 	case ISA_PIT:
-		isa_sync(isa);
+		pit_advance(&isa->pit, isa->now); /* no edge: isa_advance delivered those */
 		pit_io(&isa->pit, in, port, size, val);
-		isa->edge_tsc = 0;
+		if (effect)
+			isa->edge_tsc = 0; /* isa_next_deadline finds the new one */
 		break;
 	case ISA_COM1:
 		uart_io(&isa->com1, in, port, size, val);
@@ -246,8 +270,9 @@ bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *va
 	}
 	/* the guest may have acked by poll, re-initialised the PIC, reprogrammed
 	 * counter 0 or unmasked IRQ0 */
-	isa_service_backlog(isa);
-	return true;
+	if (effect)
+		isa_service_backlog(isa);
+	return effect;
 }
 
 static uint64_t min64(uint64_t a, uint64_t b)

@@ -208,6 +208,15 @@ static void chip_set_elcr(struct pic_chip *c, bool master, uint8_t v)
 	c->irr = (uint8_t)((c->irr & ~lvl) | (c->lines & lvl));
 }
 
+bool pic_read_has_effect(const struct pic *pic, uint16_t port)
+{
+	if (port == PIC_MASTER_CMD)
+		return pic->master.poll;
+	if (port == PIC_SLAVE_CMD)
+		return pic->slave.poll;
+	return false;
+}
+
 static uint8_t pic_io_byte(struct pic *pic, bool in, uint16_t port, uint8_t v)
 {
 	bool master = port == PIC_MASTER_CMD || port == PIC_MASTER_DATA ||
@@ -222,14 +231,13 @@ static uint8_t pic_io_byte(struct pic *pic, bool in, uint16_t port, uint8_t v)
 		else if (c->poll)
 			r = chip_read_poll(c, master);
 		else
-			r = c->read_isr ? c->isr : c->irr;
+			return c->read_isr ? c->isr : c->irr; /* a look: the cascade stands */
 		break;
 	case PIC_MASTER_DATA:
 	case PIC_SLAVE_DATA:
 		if (in)
-			r = c->imr;
-		else
-			chip_write_data(c, v);
+			return c->imr;
+		chip_write_data(c, v);
 		break;
 	case PIC_ELCR_MASTER:
 	case PIC_ELCR_SLAVE:
@@ -248,8 +256,12 @@ static uint8_t pic_io_byte(struct pic *pic, bool in, uint16_t port, uint8_t v)
 void pic_io(struct pic *pic, bool in, uint16_t port, unsigned size, uint32_t *val)
 {
 	uint32_t out = 0;
-	if (size != 1 && size != 2 && size != 4)
-		size = 1;
+	if (size != 2 && size != 4) { /* a byte, as nearly every guest's access */
+		uint8_t b = pic_io_byte(pic, in, port, (uint8_t)*val);
+		if (in)
+			*val = b;
+		return;
+	}
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t b = (uint8_t)(*val >> (8 * i));
 		b = pic_io_byte(pic, in, (uint16_t)(port + i), b);

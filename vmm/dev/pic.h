@@ -62,6 +62,10 @@ struct pic {
 void pic_init(struct pic *pic);
 /* Guest port access to 0x20/0x21/0xA0/0xA1/0x4D0/0x4D1; size 1, 2 or 4 is
  * split into byte cycles at port, port+1, ... Bytes of other ports read 0xFF. */
+/* Whether reading port (one byte) changes the pair: only a poll command's
+ * read, which acknowledges (datasheet, "The Poll Command"); IRR, ISR, IMR
+ * and the ELCRs are only looked at. */
+bool pic_read_has_effect(const struct pic *pic, uint16_t port);
 void pic_io(struct pic *pic, bool in, uint16_t port, unsigned size, uint32_t *val);
 /* Drive input line irq (0..15; 2 is the cascade and ignored). */
 void pic_set_irq(struct pic *pic, unsigned irq, bool level);

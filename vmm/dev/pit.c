@@ -362,6 +362,14 @@ static void pit_write_cmd(struct pit *pit, uint8_t v)
 	}
 }
 
+bool pit_write_changes_counting(uint16_t port, uint8_t v)
+{
+	if (port != PIT_PORT_CONTROL)
+		return true;
+	unsigned sc = v >> PIT_CW_SC_SHIFT;
+	return sc != PIT_SC_READBACK && ((v >> PIT_CW_RW_SHIFT) & 3) != PIT_RW_LATCH;
+}
+
 static uint8_t pit_io_byte(struct pit *pit, bool in, uint16_t port, uint8_t v)
 {
 	uint64_t t = pit->now_tick;

@@ -84,6 +84,11 @@ void pit_init(struct pit *pit, uint64_t tsc_hz, uint64_t now,
 	      void (*set_irq)(void *ctx, unsigned line, bool level), void *ctx);
 /* Ports 0x40..0x43 and 0x61, at the time of the last pit_advance: call
  * pit_advance(now) first. Sizes 2/4 are split into byte cycles. */
+/* Whether writing v to port can change how the counters count or gate:
+ * everything but the counter latch and read-back commands, which only
+ * take a snapshot (82C54, "Counter Latch Command", "Read-Back Command").
+ * Reads never do. */
+bool pit_write_changes_counting(uint16_t port, uint8_t v);
 void pit_io(struct pit *pit, bool in, uint16_t port, unsigned size, uint32_t *val);
 /* Move to `now`; returns the number of OUT0 rising edges since the last call. */
 uint64_t pit_advance(struct pit *pit, uint64_t now);

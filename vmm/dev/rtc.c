@@ -364,6 +364,13 @@ static void rtc_write(struct rtc *rtc, uint8_t reg, uint8_t v)
 	}
 }
 
+bool rtc_access_has_effect(const struct rtc *rtc, bool in, uint16_t port)
+{
+	if (port != RTC_PORT_DATA)
+		return false;
+	return !in || (rtc->index & (RTC_REGS - 1)) == RTC_REG_C;
+}
+
 /* Port 70h is write-only on a PC (reads float to FFh); the NMI mask bit is
  * kept in `index` though nothing here raises an NMI. */
 static uint8_t rtc_io_byte(struct rtc *rtc, bool in, uint16_t port, uint8_t v)

@@ -87,6 +87,10 @@ void rtc_init(struct rtc *rtc, uint64_t tsc_hz, uint64_t now,
 void rtc_set_time(struct rtc *rtc, const struct rtc_time *t, uint64_t at);
 /* Ports 70h and 71h at the time of the last rtc_advance; sizes 2 and 4 are
  * split into byte cycles (70h then 71h). */
+/* Whether an access (one byte) can change the clock's interrupt state: a
+ * write of a register, or a read of register C, which clears its flags
+ * (MC146818A, "Register C"). Selecting a register at 70h cannot. */
+bool rtc_access_has_effect(const struct rtc *rtc, bool in, uint16_t port);
 void rtc_io(struct rtc *rtc, bool in, uint16_t port, unsigned size, uint32_t *val);
 /* Move to now: updates, alarm, periodic flags; IRQ8 follows IRQF. */
 void rtc_advance(struct rtc *rtc, uint64_t now);

@@ -224,6 +224,22 @@ static uint8_t uart_read(struct uart *u, unsigned reg)
 	}
 }
 
+bool uart_read_has_effect(const struct uart *u, uint16_t port)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+	switch (port - u->base) {
+	case UART_RBR:
+		return !dlab;
+	case UART_IIR:
+		return uart_iir_id(u) == IIR_ID_THRE;
+	case UART_LSR:
+		return u->lsr_err;
+	case UART_MSR:
+		return u->msr & 0x0F;
+	}
+	return false;
+}
+
 void uart_io(struct uart *u, bool in, uint16_t port, unsigned size, uint32_t *val)
 {
 	uint32_t out = 0;

@@ -101,6 +101,10 @@ void uart_init(struct uart *u, uint16_t base, unsigned irq, uint64_t tsc_hz,
 	       void (*tx)(void *ctx, uint8_t byte), void *tx_ctx,
 	       void (*set_irq)(void *ctx, unsigned line, bool level), void *irq_ctx);
 /* Guest access to base..base+7; sizes 2/4 are split into byte cycles. */
+/* Whether reading port (one byte) changes the UART: the receive buffer, a
+ * THRE source IIR reports, LSR's error bits, MSR's delta bits. Reading the
+ * others only looks (PC16550D, "Register Description"). */
+bool uart_read_has_effect(const struct uart *u, uint16_t port);
 void uart_io(struct uart *u, bool in, uint16_t port, unsigned size, uint32_t *val);
 /* Character timeout bookkeeping; time of the last advance stamps RX activity. */
 void uart_advance(struct uart *u, uint64_t now);

@@ -145,8 +145,10 @@ enum exit_action exit_hlt(struct vm *vm, const struct vm_exit *e)
 		vm_end(vm, VM_HALTED, "powered off: HLT with interrupts disabled at RIP 0x%lx", e->rip);
 		return EXIT_STOPPED;
 	}
-	if (vcpu_event_pending() || isa_intr(&vm->isa))
+	if (vcpu_event_pending())
 		return EXIT_RESUME;
+	if (isa_intr(&vm->isa))
+		return EXIT_LOOK; /* the scheduler delivers it */
 	vm->state = VM_BLOCKED;
 	return EXIT_RESCHEDULE;
 }

@@ -88,11 +88,12 @@ static enum exit_action exit_skip(struct vm *vm, const struct vm_exit *e)
 	return EXIT_RESUME;
 }
 
+/* The guest can take the interrupt it waits for: the scheduler injects it. */
 static enum exit_action exit_interrupt_window(struct vm *vm, const struct vm_exit *e)
 {
 	(void)e;
 	vcpu_set_interrupt_window(&vm->vcpu, false);
-	return EXIT_RESUME;
+	return EXIT_LOOK;
 }
 
 static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *e)

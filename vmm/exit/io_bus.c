@@ -87,9 +87,14 @@ enum exit_action io_bus_access(struct vm *vm, const struct vm_exit *e, uint32_t 
 		return EXIT_RESUME;
 	}
 	uint64_t now = rdtsc();
+	unsigned size = exit_io_size(e);
+	/* What advancing the board brings that can interrupt is due at a
+	 * deadline already passed: the exit path hands over to the scheduler. */
 	isa_advance(&vm->isa, now);
-	isa_io(&vm->isa, e->io.in, e->io.port, exit_io_size(e), val);
-	*val &= io_size_mask(exit_io_size(e));
+	bool effect = isa_io(&vm->isa, e->io.in, e->io.port, size, val);
+	*val &= io_size_mask(size);
+	if (!effect)
+		return EXIT_RESUME;
 	/* The access may have reprogrammed a device or ended an interrupt: the
 	 * board is current at now, so the next entry need not advance it again. */
 	vm->dev_deadline = isa_next_deadline(&vm->isa, now);
