@@ -494,7 +494,7 @@ def kvm_cycles(t):
            "-serial", f"file:{serial}", "-no-reboot", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     try:
-        subprocess.run(cmd, capture_output=True, timeout=120)
+        subprocess.run(cmd, capture_output=True, timeout=60)
     except subprocess.TimeoutExpired:
         pass
     text = open(serial, errors="replace").read().replace("\r", "") if os.path.exists(serial) else ""
