@@ -66,7 +66,10 @@ class Table:
         ordered = sorted(self.rows, key=lambda r: ORDER.index(r[0]))
         rows = [list(r[1:]) + ([fmt(self.kvm.get(r[0], "-"))] if self.kvm else []) for r in ordered]
         width = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-        line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, width)) + " |"  # noqa: E731
+
+        def line(cells):
+            return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, width)) + " |"
+
         out = [line(head), "|" + "|".join("-" * (w + 2) for w in width) + "|"]
         out += [line(r) for r in rows]
         if self.notes or self.broken:
@@ -80,7 +83,7 @@ def fmt(v):
     if v is None:
         return "-"
     if isinstance(v, float):
-        return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+        return f"{v:.3f}" if v < 10 else f"{v:.2f}" if v < 1000 else f"{v:.0f}"
     return str(v)
 
 
