@@ -94,6 +94,8 @@ fuzz: $(FUZZ_BIN)
 	  echo "fuzz: $$f (300 s)"; \
 	  $$f -max_total_time=300 2>&1 | tail -n 1 || exit 1; done
 
+# The benchmark configurations, booted in Bochs one at a time: one table on
+# stdout and in docs/benchmarks.md, which says how each figure is measured.
 bench: deps
 	@$(MAKE) --no-print-directory all iso
 	@$(PYTHON) scripts/bench.py
