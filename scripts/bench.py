@@ -142,21 +142,17 @@ def summaries(run):
         vm = {k: int(v) for k, v in re.findall(r" (ticks|slices|wait_max|exits)=(\d+)", line)}
         m = re.search(r" exits=\d+: (.*)$", line)
         vm["by_reason"] = {k: int(v) for k, v in (i.rsplit(" ", 1) for i in m.group(1).split(", "))} if m else {}
-        vm["host_bytes"] = host_bytes_per_vm(line)
+        vm["host_bytes"] = host_bytes_per_vm(run, name)
         out[name] = vm
     return out
 
 
-def host_bytes_per_vm(summary_line):
-    """Host memory a VM takes beyond its RAM, in bytes, or None when not printed.
-
-    ASSUMED format (the density work will print it; change this function when
-    it lands): a field `host_bytes=N` on the VM's `summary:` line, N in bytes,
-    optionally with a K or M suffix (KiB, MiB), like ticks= and wait_max= there."""
-    m = re.search(r" host_bytes=(\d+)([KM]?)(?:iB)?\b", summary_line)
-    if not m:
-        return None
-    return int(m.group(1)) << {"": 0, "K": 10, "M": 20}[m.group(2)]
+def host_bytes_per_vm(run, name):
+    """Host memory VM NAME takes beyond its RAM, in bytes, from its boot line
+    `memory: vm NAME ram=BYTES host_bytes=BYTES host_pages=N static=BYTES`
+    (vmm/vmm.c), or None when it was not printed."""
+    m = re.search(rf"^memory: vm {re.escape(name)} ram=\d+ host_bytes=(\d+) ", run.serial, re.M)
+    return int(m.group(1)) if m else None
 
 
 def vms_created(run):
@@ -388,8 +384,8 @@ def density(t, small_ok):
     sizes = [v["host_bytes"] for v in summaries(run).values() if v["host_bytes"] is not None]
     t.add("host_bytes", what_b, max(sizes) / 1024 if sizes else None, "<= 48", "-", "KiB")
     if not sizes:
-        t.note("Host memory per guest: no `host_bytes=` on the summary lines (the assumed format, "
-               "scripts/bench.py host_bytes_per_vm).")
+        t.note("Host memory per guest: no `memory: vm NAME ... host_bytes=` boot lines "
+               "(scripts/bench.py host_bytes_per_vm).")
 
 
 # ---- 6. Boot and footprint --------------------------------------------------------

@@ -128,37 +128,43 @@ static bool sched_entry_failed(struct vm *vm, int rc)
 	return true;
 }
 
-/* The devices of every VM but cur, advanced to now (they are off the CPU):
- * a blocked VM whose interrupt is pending becomes runnable; a runnable one
- * has an interrupt due also when only its own handler, preempted before the
- * EOI, holds the request back (isa_intr_waiting). Returns the
- * first VM whose pending interrupt has not had its boost yet (it is due:
- * wake_deadline is then now), else leaves the earliest deadline ahead in
- * wake_deadline. */
+/* A VM off the CPU, its devices advanced to now: a blocked VM whose
+ * interrupt is pending becomes runnable; a runnable one has an interrupt due
+ * also when only its own handler, preempted before the EOI, holds the
+ * request back (isa_intr_waiting). True when it is due and that interrupt
+ * has not had its boost yet; otherwise its next event joins wake_deadline. */
+static bool sched_look_at(struct vmm *vmm, struct vm *vm, uint64_t now)
+{
+	if (vm->state != VM_BLOCKED && vm->state != VM_RUNNING)
+		return false;
+	isa_advance(&vm->isa, now);
+	vm->dev_deadline = 0;
+	bool due = vm->state == VM_RUNNING ? isa_intr_waiting(&vm->isa) : isa_intr(&vm->isa);
+	if (!due) {
+		vm->intr_seen = false;
+		vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
+		return false;
+	}
+	if (vm->state == VM_BLOCKED)
+		vm->runnable_since = now;
+	vm->state = VM_RUNNING;
+	return !vm->intr_seen;
+}
+
+/* Every VM but cur looked at: returns the first whose interrupt is due and
+ * has not had its boost (wake_deadline is then now), else leaves the
+ * earliest event ahead in wake_deadline. */
 static struct vm *sched_find_due(struct vmm *vmm, uint64_t now, const struct vm *cur)
 {
 	struct vm *first = 0;
 	vmm->wake_deadline = UINT64_MAX;
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
-		if (vm == cur || (vm->state != VM_BLOCKED && vm->state != VM_RUNNING))
-			continue;
-		isa_advance(&vm->isa, now);
-		vm->dev_deadline = 0;
-		bool due = vm->state == VM_RUNNING ? isa_intr_waiting(&vm->isa) : isa_intr(&vm->isa);
-		if (!due) {
-			vm->intr_seen = false;
-			vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
-			continue;
-		}
-		if (vm->state == VM_BLOCKED)
-			vm->runnable_since = now;
-		vm->state = VM_RUNNING;
-		if (!vm->intr_seen && !first) {
+		if (vm != cur && sched_look_at(vmm, vm, now) && !first)
 			first = vm;
-			vmm->wake_deadline = now;
-		}
 	}
+	if (first)
+		vmm->wake_deadline = now;
 	return first;
 }
 
@@ -300,6 +306,9 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 		vm->blocked_since_slice = true;
 	vm->runnable_since = end;
 	isa_set_on_cpu(&vm->isa, end, false);
+	/* Off the CPU now: its next event joins the others' (sched_find_due). */
+	if (sched_look_at(vmm, vm, end))
+		vmm->wake_deadline = end;
 }
 
 /* A regular slice: one quantum less what the VM's boosts took since its last
@@ -339,19 +348,23 @@ void vmm_run(struct vmm *vmm)
 			kprintf("kestrel: timeout reached after %lu ms\n", tsc_to_ms(now - vmm->start_tsc));
 			break;
 		}
+		sched_poll_host(vmm);
+		/* The others' devices are looked at only when one of them has an
+		 * event due (or something else may have changed: wake_deadline 0);
+		 * each VM's own joined wake_deadline at the end of its slice. */
+		if (now >= vmm->wake_deadline)
+			sched_find_due(vmm, now, 0);
+		struct vm *vm = sched_pick(vmm);
+		if (vm) {
+			sched_run_slice(vmm, vm, sched_slice_length(vmm, vm), SLICE_TURN);
+			continue;
+		}
 		if (sched_all_ended(vmm) && !vmm->ended_notice) {
 			vmm->ended_notice = true;
 			kprintf("kestrel: all guests have ended\n");
 			/* With the monitor the operator decides: reset NAME, or poweroff. */
 			if (!vmm->monitor_on)
 				break;
-		}
-		sched_poll_host(vmm);
-		sched_find_due(vmm, now, 0);
-		struct vm *vm = sched_pick(vmm);
-		if (vm) {
-			sched_run_slice(vmm, vm, sched_slice_length(vmm, vm), SLICE_TURN);
-			continue;
 		}
 		/* Idle: wait for the earliest device deadline or host input. */
 		uint64_t until = min_u64(vmm->wake_deadline, now + vmm->poll_ticks);

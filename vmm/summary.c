@@ -54,12 +54,26 @@ static void summary_console(const struct vm *vm)
 	kprintf("console: %s shown=%lu dropped=%lu\n", vm->opts.name, vm->console.shown, vm->console.dropped);
 }
 
+/* TSC ticks a VM spent in VMX non-root operation: its CPU time less the
+ * host's time on its exits. */
+static uint64_t summary_guest_ticks(const struct vm *vm)
+{
+	uint64_t host = 0;
+	for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+		host += vm->exit_ticks[r];
+	return vm->cpu_ticks > host ? vm->cpu_ticks - host : 0;
+}
+
 void vmm_print_summary(struct vmm *vmm)
 {
-	uint64_t total = rdtsc() - vmm->start_tsc;
+	uint64_t total = rdtsc() - vmm->start_tsc, guests = 0;
+	for (unsigned i = 0; i < vmm->nvms; i++)
+		guests += summary_guest_ticks(&vmm->vms[i]);
 	if (vmm->first_entry_tsc)
 		kprintf("kestrel: %lu TSC ticks from kernel entry to the first VM entry\n",
 			vmm->first_entry_tsc - boot_entry_tsc);
+	kprintf("kestrel: host time %lu of %lu TSC ticks (exits, scheduling, idle)\n", total > guests ? total - guests : 0,
+		total);
 	kprintf("kestrel: summary of %u VM%s over %lu TSC ticks\n", vmm->nvms, vmm->nvms == 1 ? "" : "s", total);
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
