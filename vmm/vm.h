@@ -35,6 +35,7 @@ struct port_stat {
 };
 
 struct vm;
+struct cpuid_table;
 
 /* What a VM tells the layer above it (the VMM), so that vm.c needs nothing
  * from vmm.h: the line that says how it ended, and lines about it. Its
@@ -73,6 +74,7 @@ struct vm {
 	uint8_t *ram;
 	struct ept ept;
 	struct vcpu vcpu;
+	const struct cpuid_table *cpuid; /* the CPU its CPUID shows (vmm/exit/cpuid.h) */
 	struct isa isa;
 	struct vm_console console;
 

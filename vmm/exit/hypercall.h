@@ -28,6 +28,7 @@
 
 /* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = signature. */
 #define KESTREL_CPUID_BASE      0x40000000u
+#define KESTREL_CPUID_LEAVES    2 /* 0x40000000-0x40000001; the rest of the range to 0x400000FF is 0 */
 #define KESTREL_CPUID_SIGNATURE "KestrelVisor" /* exactly 12 bytes */
 
 /* Legacy ports every guest may use (QEMU and Bochs conventions). */
