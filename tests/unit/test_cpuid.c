@@ -2,8 +2,8 @@
  * 0x16 must give a guest the TSC frequency Kestrel measured, by the SDM's
  * arithmetic and by Linux's (native_calibrate_tsc, cpu_khz_from_cpuid);
  * 0xB says one thread in one core. And the table the exit answers from:
- * its ranges, and the parts that follow the guest. The host's own CPUID
- * answers the leaves passed through. */
+ * its ranges, and the parts that follow the guest (the host's own CPUID
+ * answers the leaves passed through); the exit-statistics leaves. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "vmm/exit/cpuid.c"
+#include "vmm/exit/cpuid_stats.c"
+#include "vmm/exit/names.c"
 
 /* What cpuid.c links against in the kernel; these tests never reach it. */
 uint32_t features_usable(const struct vmx_caps *c, uint32_t leaf, uint32_t subleaf, enum cpuid_reg reg)
@@ -209,6 +211,76 @@ static void test_exit_writes_registers(void **state)
 	assert_memory_equal(&vm.vcpu.regs.rbx, "Kest\0\0\0\0", 8);
 }
 
+static void stats_setup(void)
+{
+	caps.pin = PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING | PIN_ACTIVATE_PREEMPTION_TIMER;
+	caps.proc = PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_ACTIVATE_SECONDARY_CONTROLS;
+	caps.proc2 = PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST;
+	memset(vm.exits, 0, sizeof(vm.exits));
+	memset(vm.exit_ticks, 0, sizeof(vm.exit_ticks));
+}
+
+static void test_stats_totals(void **state)
+{
+	(void)state;
+	stats_setup();
+	vm.exits_total = 0x100000005ull;
+	vm.exit_ticks[EXIT_REASON_CPUID] = 0x123456789ull;
+	vm.exit_ticks[EXIT_REASON_IO_INSTRUCTION] = 1;
+	assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_TOTAL_COUNT, 99), (struct cpuid_regs){5, 0, 0, 0});
+	assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_TOTAL_TIME, 99), (struct cpuid_regs){0, 1, 0x2345678A, 0});
+}
+
+static void test_stats_by_reason(void **state)
+{
+	(void)state;
+	stats_setup();
+	vm.exits[EXIT_REASON_IO_INSTRUCTION] = 7;
+	vm.exit_ticks[EXIT_REASON_IO_INSTRUCTION] = 0x200000003ull;
+	vm.exits[EXIT_REASON_HLT] = 2;
+	assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_COUNT, EXIT_REASON_IO_INSTRUCTION),
+			  (struct cpuid_regs){7, 0, 0, 0});
+	assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_TIME, EXIT_REASON_IO_INSTRUCTION),
+			  (struct cpuid_regs){0, 2, 3, 0});
+	assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_COUNT, EXIT_REASON_HLT),
+			  (struct cpuid_regs){2, 0, 0, 0});
+	assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_COUNT, EXIT_REASON_CPUID), zero); /* none yet */
+}
+
+/* Undefined: 0, 0, 0, 0xFFFFFFFF. Defined but impossible with these
+ * controls: all 0, whatever the counter says. */
+static void test_stats_undefined_and_never(void **state)
+{
+	(void)state;
+	stats_setup();
+	const struct cpuid_regs undefined = {0, 0, 0, 0xFFFFFFFF};
+	const uint32_t none[] = {35, 38, 42, EXIT_REASON_COUNT, 0x10000 + EXIT_REASON_CPUID, 0xFFFFFFFF};
+	const uint32_t never[] = {EXIT_REASON_APIC_ACCESS, EXIT_REASON_SIPI, EXIT_REASON_RDTSC,
+				  EXIT_REASON_XSAVES, EXIT_REASON_LOADIWKEY, EXIT_REASON_TPAUSE};
+	for (unsigned i = 0; i < 6; i++) {
+		assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_COUNT, none[i]), undefined);
+		assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_TIME, none[i]), undefined);
+		vm.exits[never[i]] = 1;
+		assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_COUNT, never[i]), zero);
+		assert_regs_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_TIME, never[i]), zero);
+	}
+	caps.proc |= PROC_RDTSC_EXITING; /* a CPU that forces a control on: its exit can happen */
+	vm.exits[EXIT_REASON_RDTSC] = 4;
+	assert_int_equal(cpuid_guest(&vm, KESTREL_CPUID_STATS_REASON_COUNT, EXIT_REASON_RDTSC).eax, 4);
+	assert_false(exit_reason_enabled(&caps, EXIT_REASON_RDTSCP)); /* needs enable RDTSCP as well */
+}
+
+static void test_reason_names(void **state)
+{
+	(void)state;
+	unsigned defined = 0;
+	for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
+		defined += exit_reason_name(r) != 0;
+	assert_int_equal(defined, EXIT_REASON_COUNT - 3); /* 35, 38 and 42 are not */
+	assert_string_equal(exit_reason_name(EXIT_REASON_LOADIWKEY), "LOADIWKEY");
+	assert_null(exit_reason_name(EXIT_REASON_COUNT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +294,10 @@ int main(void)
 		cmocka_unit_test_setup(test_table_short_basic_range, table_setup),
 		cmocka_unit_test_setup(test_live_parts, table_setup),
 		cmocka_unit_test_setup(test_exit_writes_registers, table_setup),
+		cmocka_unit_test_setup(test_stats_totals, table_setup),
+		cmocka_unit_test_setup(test_stats_by_reason, table_setup),
+		cmocka_unit_test_setup(test_stats_undefined_and_never, table_setup),
+		cmocka_unit_test(test_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* CPUID exits (SDM 2 "CPUID"): the host's answers, less what a guest must not
  * see or cannot use here (VMX, SMX, MONITOR, x2APIC, PCID, performance
  * monitoring, machine-check architecture, the local APIC, MTRRs), plus the
- * hypervisor bit and Kestrel's leaves at 0x40000000. Beyond leaf 1 only the
- * feature bits vmm/vmx/features.c lists pass, where they work in a guest.
+ * hypervisor bit, Kestrel's leaves at 0x40000000 and its exit statistics at
+ * 0x4FFFFFFC (cpuid_stats.c). Beyond leaf 1 only the feature bits
+ * vmm/vmx/features.c lists pass, where they work in a guest.
  * The basic leaves end at 0x16 on every CPU, with 0x15 and 0x16 saying the
  * TSC frequency Kestrel measured; a leaf Kestrel does not answer is zero.
  * Everything that cannot change is worked out once (cpuid_table_init), so
@@ -291,6 +292,8 @@ static struct cpuid_regs cpuid_guest(const struct vm *vm, uint32_t leaf, uint32_
 		return t->kestrel[leaf - KESTREL_CPUID_BASE];
 	if (leaf - KESTREL_CPUID_BASE <= 0xFF) /* the rest of the hypervisor range */
 		return zero;
+	if (leaf >= KESTREL_CPUID_STATS_REASON_TIME && leaf <= KESTREL_CPUID_STATS_TOTAL_COUNT)
+		return cpuid_exit_stats(vm, leaf, subleaf);
 	return t->basic[CPUID_MAX_BASIC]; /* beyond both ranges: the highest basic leaf */
 }
 

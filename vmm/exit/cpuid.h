@@ -1,5 +1,6 @@
 /* The CPU a guest is shown by CPUID (vmm/exit/cpuid.c): the answers that
- * never change, computed once at VMM init. */
+ * never change, computed once at VMM init; and the leaves of Kestrel's exit
+ * statistics (vmm/exit/cpuid_stats.c, docs/hypercalls.md). */
 #ifndef KESTREL_VMM_CPUID_H
 #define KESTREL_VMM_CPUID_H
 
@@ -8,6 +9,7 @@
 #include "kernel/cpu.h"
 #include "vmm/exit/hypercall.h"
 
+struct vm;
 struct vmx_caps;
 
 /* The highest leaves a guest is told of. 0x16 on every CPU, raised or
@@ -36,5 +38,8 @@ struct cpuid_table {
 /* Fill t for a CPU with these capabilities. Call once the TSC is
  * calibrated and the FPU set up (tsc_hz, fpu_xcr0_mask). */
 void cpuid_table_init(struct cpuid_table *t, const struct vmx_caps *c);
+
+/* The answer of an exit-statistics leaf, with ECX = reason. */
+struct cpuid_regs cpuid_exit_stats(const struct vm *vm, uint32_t leaf, uint32_t reason);
 
 #endif
