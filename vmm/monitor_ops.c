@@ -59,6 +59,7 @@ static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 		.exit_code = vm->exit_code,
 		.exit_code_valid = vm->has_exit_code,
 		.exit_counts = vm->exits,
+		.exit_ticks = vm->exit_ticks,
 		.nr_exit_counts = EXIT_REASON_COUNT,
 		.console_shown = vm->console.shown,
 		.console_dropped = vm->console.dropped,
@@ -99,6 +100,17 @@ static const char *op_stop(void *ctx, unsigned id)
 	if (vm_ended(vm))
 		return "it has already ended";
 	vm_end(vm, VM_STOPPED, "stopped by the operator");
+	return 0;
+}
+
+/* Counts, ticks and the total together, so that `exits`, `list` and the
+ * CPUID statistics leaves start again from 0 alike. */
+static const char *op_exits_reset(void *ctx, unsigned id)
+{
+	struct vm *vm = &vmm_of(ctx)->vms[id];
+	memset(vm->exits, 0, sizeof(vm->exits));
+	memset(vm->exit_ticks, 0, sizeof(vm->exit_ticks));
+	vm->exits_total = 0;
 	return 0;
 }
 
@@ -220,6 +232,7 @@ static const struct monitor_ops vmm_monitor_ops = {
 	.resume = op_resume,
 	.reset = op_reset,
 	.stop = op_stop,
+	.exits_reset = op_exits_reset,
 	.regs = op_regs,
 	.mem_read = op_mem_read,
 	.dev_show = op_dev_show,

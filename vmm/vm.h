@@ -36,6 +36,7 @@ struct port_stat {
 };
 
 struct vm;
+struct cpuid_table;
 
 /* What a VM tells the layer above it (the VMM), so that vm.c needs nothing
  * from vmm.h: the line that says how it ended, and lines about it. Its
@@ -75,6 +76,7 @@ struct vm {
 	uint64_t host_pages; /* host pages it took besides its RAM: EPT tables, VMCS, FPU area */
 	struct ept ept;
 	struct vcpu vcpu;
+	const struct cpuid_table *cpuid; /* the CPU its CPUID shows (vmm/exit/cpuid.h) */
 	struct isa isa;
 	struct vm_console console;
 

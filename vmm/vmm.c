@@ -224,6 +224,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsig
 		vm->image = mod->data;
 		vm->image_len = mod->size;
 		vm->module = mod->index;
+		vm->cpuid = &vmm->cpuid;
 		vm_attach_files(vm, mods, nmods);
 		err = vm_build(vmm, vm);
 	}
@@ -276,6 +277,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 	vmx_init_region(&vmm->caps, phys_to_virt(vmxon_pa));
 	vmx_enable(&vmm->caps, vmxon_pa);
 	vmm_init_bitmaps(vmm);
+	cpuid_table_init(&vmm->cpuid, &vmm->caps);
 	vmm->quantum_ms = opt->quantum_ms;
 	vmm->quantum_ticks = tsc_from_ms(opt->quantum_ms);
 	vmm->poll_ticks = tsc_from_ms(1);

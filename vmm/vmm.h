@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/exit/cpuid.h"
 #include "vmm/exit/exit.h"
 #include "vmm/monitor/monitor.h"
 #include "vmm/vm.h"
@@ -36,6 +37,7 @@ struct vmm_options {
 
 struct vmm {
 	struct vmx_caps caps;
+	struct cpuid_table cpuid; /* what every guest's CPUID answers, from caps */
 	struct vmx_bitmaps bitmaps;
 	struct vm vms[VM_MAX];
 	unsigned nvms;

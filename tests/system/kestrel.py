@@ -63,20 +63,21 @@ class Run:
 
 
 def parse_summary(rest):
+    """state=S reason="R" exit_code=C cpu=P% KEY=N ... exits=N[: NAME n, NAME n ...]
+    (vmm/summary.c): whatever numbers stand between cpu and exits are kept
+    by their names, so a new field does not shift the others."""
     out = {}
     state, rest = rest.split(" reason=\"", 1)
     out["state"] = state.split("=", 1)[1]
     out["reason"], rest = rest.split("\" ", 1)
-    fields = rest.split(" ", 3)
-    out["exit_code"] = fields[0].split("=", 1)[1]
-    out["cpu"] = float(fields[1].split("=", 1)[1].rstrip("%"))
-    exits = fields[2].split("=", 1)[1].rstrip(":")
-    out["exits"] = int(exits)
+    fields, _, reasons = rest.partition(": ")
+    for field in fields.split():
+        k, v = field.split("=", 1)
+        out[k] = v if k == "exit_code" else float(v.rstrip("%")) if k == "cpu" else int(v)
     out["by_reason"] = {}
-    if len(fields) > 3:
-        for item in fields[3].split(", "):
-            k, v = item.rsplit(" ", 1)
-            out["by_reason"][k] = int(v)
+    for item in reasons.split(", ") if reasons else ():
+        k, v = item.rsplit(" ", 1)
+        out["by_reason"][k] = int(v)
     return out
 
 

@@ -7,6 +7,9 @@ import pytest
 from kestrel import BochsSession, build_iso
 
 PROMPT = "kestrel> "
+EXITS_HEADER = "  REASON                       NR        COUNT      %            TICKS   PER EXIT"
+EXIT_ROW = re.compile(r"^  ([A-Z_0-9]+) +(\d+) +(\d+) +(\d+\.\d\d) +(\d+) +(\d+)$")
+EXIT_TOTAL = re.compile(r"^  total +(\d+) 100\.00 +(\d+) +(\d+)$")
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +25,32 @@ def command(s, line, expect, timeout=60):
     return s.text[start:s.wait_for(expect, timeout=timeout, start=start)]
 
 
+def exits_table(s, line, title):
+    """Run an `exits` command and check its answer (docs/monitor.md): the
+    title line, the header, rows most frequent first whose counts add up
+    to the total row, each with its ticks per exit. Returns {reason: count}."""
+    start = len(s.text)
+    s.send(line + "\r")
+    begin = s.wait_for(f"\n{title}: ", start=start) - len(title) - 2
+    end = s.wait_for("\n", start=s.wait_for("\n  total ", start=begin))
+    # Guest lines may come in between, each on a line of its own.
+    lines = [l for l in s.text[begin:end].splitlines() if l and not l.startswith("[") and "\x1b" not in l]
+    if not re.fullmatch(rf"{re.escape(title)}: \d+ exits", lines[0]) or lines[1] != EXITS_HEADER:
+        s.fail(f"{line}: unexpected title or header: {lines[:2]}")
+    rows = [EXIT_ROW.match(l) for l in lines[2:-1]]
+    total = EXIT_TOTAL.match(lines[-1])
+    if not all(rows) or not total:
+        s.fail(f"{line}: a row does not have the documented form: {lines}")
+    counts = [int(r.group(3)) for r in rows]
+    if counts != sorted(counts, reverse=True) or sum(counts) != int(total.group(1)):
+        s.fail(f"{line}: rows not most frequent first, or not adding up to the total: {lines}")
+    triples = [(int(r.group(3)), int(r.group(5)), int(r.group(6))) for r in rows]
+    for count, ticks, per in triples + [tuple(int(x) for x in total.groups())]:
+        if per != ticks // count:
+            s.fail(f"{line}: ticks per exit is not ticks / count: {lines}")
+    return {r.group(1): int(r.group(3)) for r in rows}
+
+
 def test_monitor_session(iso):
     s = BochsSession(iso, name="monitor")
     s.wait_for(PROMPT)
@@ -33,7 +62,18 @@ def test_monitor_session(iso):
             s.fail(f"list does not show {name}")
     command(s, "info hello", "port 0xF4")
     command(s, "regs spin", "RIP")
-    command(s, "exits ticker", "HLT")
+    ticker = exits_table(s, "exits ticker", "ticker")
+    if ticker.get("HLT", 0) == 0 or ticker.get("IO_INSTRUCTION", 0) == 0:
+        s.fail(f"exits ticker: no HLT or I/O exits: {ticker}")
+    # All VMs: every reason at least what ticker alone had a moment before.
+    every = exits_table(s, "exits", "all 4 VMs")
+    if any(every.get(name, 0) < n for name, n in ticker.items()):
+        s.fail(f"exits: the sum over all VMs is below ticker's own counts: {every} < {ticker}")
+    # hello has ended: its counters stand still until they are cleared.
+    exits_table(s, "exits hello", "hello")
+    command(s, "exits hello reset", "hello: exit counters cleared\n" + PROMPT)
+    command(s, "exits hello", "hello: 0 exits\n" + PROMPT)
+    command(s, "exits hello again", "usage: exits [VM [reset]]\n" + PROMPT)
     command(s, "pic ticker", "master")
     command(s, "pit ticker", "counter 0: mode 2")
     command(s, "uart echo", "COM1 at 0x3f8 IRQ 4")

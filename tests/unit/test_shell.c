@@ -26,6 +26,7 @@
 struct fake_vm {
 	struct monitor_vm_info info;
 	uint64_t counts[NR_REASONS];
+	uint64_t ticks[NR_REASONS];
 	uint8_t ram[4096 + 16];
 	size_t ram_size;
 	size_t fifo_cap; /* receive FIFO: bytes it takes in all */
@@ -71,6 +72,7 @@ static bool f_vm_info(void *ctx, unsigned vm, struct monitor_vm_info *info)
 		return false;
 	*info = vms[vm].info;
 	info->exit_counts = vms[vm].counts;
+	info->exit_ticks = vms[vm].ticks;
 	info->nr_exit_counts = NR_REASONS;
 	return true;
 }
@@ -94,6 +96,18 @@ static const char *f_pause(void *ctx, unsigned vm) { return (void)ctx, record("p
 static const char *f_resume(void *ctx, unsigned vm) { return (void)ctx, record("resume(%u)", vm), take_fail(); }
 static const char *f_reset(void *ctx, unsigned vm) { return (void)ctx, record("reset(%u)", vm), take_fail(); }
 static const char *f_stop(void *ctx, unsigned vm) { return (void)ctx, record("stop(%u)", vm), take_fail(); }
+static const char *f_exits_reset(void *ctx, unsigned vm)
+{
+	(void)ctx;
+	record("exits_reset(%u)", vm);
+	const char *err = take_fail();
+	if (!err) {
+		memset(vms[vm].counts, 0, sizeof(vms[vm].counts));
+		memset(vms[vm].ticks, 0, sizeof(vms[vm].ticks));
+		vms[vm].info.exits = 0;
+	}
+	return err;
+}
 static const char *f_regs(void *ctx, unsigned vm, struct monitor_regs *r)
 {
 	(void)ctx;
@@ -177,7 +191,7 @@ static bool f_rx(void *ctx, unsigned vm, uint8_t b)
 static const struct monitor_ops ops = {
 	.out = f_out, .version = f_version, .uptime_ns = f_uptime, .vm_count = f_vm_count,
 	.vm_info = f_vm_info, .exit_name = f_exit_name, .pause = f_pause, .resume = f_resume,
-	.reset = f_reset, .stop = f_stop, .regs = f_regs, .mem_read = f_mem_read,
+	.reset = f_reset, .stop = f_stop, .exits_reset = f_exits_reset, .regs = f_regs, .mem_read = f_mem_read,
 	.dev_show = f_dev_show, .inject = f_inject, .quantum_get = f_quantum_get,
 	.quantum_set = f_quantum_set, .loglevel_get = f_loglevel_get,
 	.loglevel_set = f_loglevel_set, .poweroff = f_poweroff, .reboot = f_reboot, .rx = f_rx,
@@ -206,6 +220,8 @@ static int setup(void **state)
 		.cpu_mode = "protected", .mem_bytes = 1000, .exits = 7, .exit_code = -3,
 		.exit_code_valid = true};
 	vms[0].counts[30] = 1000, vms[0].counts[12] = 200, vms[0].counts[10] = 30, vms[0].counts[65] = 4;
+	vms[0].ticks[30] = 806000, vms[0].ticks[12] = 222000, vms[0].ticks[10] = 3300;
+	vms[2].counts[2] = 1, vms[2].counts[30] = 6, vms[2].ticks[2] = 5000, vms[2].ticks[30] = 4000;
 	for (unsigned i = 0; i < 3; i++)
 		vms[i].fifo_cap = 16;
 	for (unsigned i = 0; i < 64; i++)
@@ -349,23 +365,71 @@ static void test_regs(void **state)
 	check_cmd("regs", "usage: regs VM\n");
 }
 
+#define EXITS_HEADER "  REASON                       NR        COUNT      %            TICKS   PER EXIT\n"
+
 static void test_exits(void **state)
 {
 	(void)state;
-	check_cmd("exits hello64", "hello64: 1234 exits\n"
-				   "  REASON                       NR        COUNT       %\n"
-				   "  IO_INSTRUCTION               30         1000  81.03\n"
-				   "  HLT                          12          200  16.20\n"
-				   "  CPUID                        10           30   2.43\n"
-				   "  REASON_65                    65            4   0.32\n");
+	check_cmd("exits hello64", "hello64: 1234 exits\n" EXITS_HEADER
+				   "  IO_INSTRUCTION               30         1000  81.03           806000        806\n"
+				   "  HLT                          12          200  16.20           222000       1110\n"
+				   "  CPUID                        10           30   2.43             3300        110\n"
+				   "  REASON_65                    65            4   0.32                0          0\n"
+				   "  total                                   1234 100.00          1031300        835\n");
 	vms[0].counts[12] = 1000; /* ties: lower reason number first */
 	clear_out();
 	type("exits 0\r");
-	assert_non_null(strstr(out, "  HLT                          12         1000  49.16\r\n"
-				    "  IO_INSTRUCTION               30         1000  49.16\r\n"));
+	assert_non_null(strstr(out, "  HLT                          12         1000  49.16           222000        222\r\n"
+				    "  IO_INSTRUCTION               30         1000  49.16           806000        806\r\n"));
 	check_cmd("exits rm16", "rm16: 50 exits\n");
 	check_cmd("exits zz", "no such VM 'zz'\n");
-	check_cmd("exits", "usage: exits VM\n");
+	check_cmd("exits zz reset", "no such VM 'zz'\n");
+	check_cmd("exits hello64 clear", "usage: exits [VM [reset]]\n");
+	check_cmd("exits a b c", "usage: exits [VM [reset]]\n");
+}
+
+/* Without a VM: every VM's counters added up, reason by reason. */
+static void test_exits_all(void **state)
+{
+	(void)state;
+	check_cmd("exits", "all 3 VMs: 1291 exits\n" EXITS_HEADER
+			   "  IO_INSTRUCTION               30         1006  81.06           810000        805\n"
+			   "  HLT                          12          200  16.11           222000       1110\n"
+			   "  CPUID                        10           30   2.41             3300        110\n"
+			   "  REASON_65                    65            4   0.32                0          0\n"
+			   "  TRIPLE_FAULT                  2            1   0.08             5000       5000\n"
+			   "  total                                   1241 100.00          1040300        838\n");
+	nr_vms = 1;
+	vms[0].counts[65] = 0;
+	check_cmd("exits", "all 1 VM: 1234 exits\n" EXITS_HEADER
+			   "  IO_INSTRUCTION               30         1000  81.30           806000        806\n"
+			   "  HLT                          12          200  16.26           222000       1110\n"
+			   "  CPUID                        10           30   2.43             3300        110\n"
+			   "  total                                   1230 100.00          1031300        838\n");
+	nr_vms = 0;
+	check_cmd("exits", "all 0 VMs: 0 exits\n");
+}
+
+static void test_exits_reset(void **state)
+{
+	(void)state;
+	check_cmd("exits crash reset", "crash: exit counters cleared\n");
+	assert_string_equal(calls, "exits_reset(2)");
+	check_cmd("exits crash", "crash: 0 exits\n");
+	check_cmd("exits", "all 3 VMs: 1284 exits\n" EXITS_HEADER
+			   "  IO_INSTRUCTION               30         1000  81.03           806000        806\n"
+			   "  HLT                          12          200  16.20           222000       1110\n"
+			   "  CPUID                        10           30   2.43             3300        110\n"
+			   "  REASON_65                    65            4   0.32                0          0\n"
+			   "  total                                   1234 100.00          1031300        835\n");
+	fail = "refused by the fake";
+	check_cmd("exits 0 reset", "exits: hello64: refused by the fake\n");
+	check_cmd("exits 0", "hello64: 1234 exits\n" EXITS_HEADER
+			     "  IO_INSTRUCTION               30         1000  81.03           806000        806\n"
+			     "  HLT                          12          200  16.20           222000       1110\n"
+			     "  CPUID                        10           30   2.43             3300        110\n"
+			     "  REASON_65                    65            4   0.32                0          0\n"
+			     "  total                                   1234 100.00          1031300        835\n");
 }
 
 static void test_lifecycle(void **state)
@@ -784,6 +848,8 @@ int main(void)
 		cmocka_unit_test_setup(test_info, setup),
 		cmocka_unit_test_setup(test_regs, setup),
 		cmocka_unit_test_setup(test_exits, setup),
+		cmocka_unit_test_setup(test_exits_all, setup),
+		cmocka_unit_test_setup(test_exits_reset, setup),
 		cmocka_unit_test_setup(test_lifecycle, setup),
 		cmocka_unit_test_setup(test_mem, setup),
 		cmocka_unit_test_setup(test_devices, setup),

@@ -11,6 +11,7 @@
 #include "vmm/vmx/vm_exit.h"
 
 struct vm;
+struct vmx_caps;
 
 typedef enum exit_action (*exit_handler)(struct vm *vm, const struct vm_exit *e);
 
@@ -34,6 +35,11 @@ enum exit_action exit_vmcall(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_cr_access(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_xsetbv(struct vm *vm, const struct vm_exit *e);
 enum exit_action exit_hlt(struct vm *vm, const struct vm_exit *e);
+
+/* Whether the basic exit reason can happen in a guest run with c's
+ * controls (names.c); false for one the SDM does not define, whose name
+ * (exit_reason_name) is 0. */
+bool exit_reason_enabled(const struct vmx_caps *c, unsigned reason);
 
 /* Guest general register n (SDM 3C table 28-3 order), sized for the mode. */
 uint64_t exit_gpr(struct vm *vm, unsigned n);

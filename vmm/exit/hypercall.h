@@ -28,7 +28,19 @@
 
 /* CPUID leaf 0x40000000: EAX = highest hypervisor leaf, EBX:ECX:EDX = signature. */
 #define KESTREL_CPUID_BASE      0x40000000u
+#define KESTREL_CPUID_LEAVES    2 /* 0x40000000-0x40000001; the rest of the range to 0x400000FF is 0 */
 #define KESTREL_CPUID_SIGNATURE "KestrelVisor" /* exactly 12 bytes */
+
+/* CPUID exit statistics of the calling VM, outside the hypervisor range on
+ * purpose (the numbers of the CMPE 283 exercises on KVM). ECX = a basic exit
+ * reason (SDM 3D appendix C) for the first two; one the SDM does not define
+ * gives EAX = EBX = ECX = 0, EDX = KESTREL_CPUID_STATS_UNDEFINED, one that
+ * cannot happen in a Kestrel guest all 0. Times are host TSC ticks. */
+#define KESTREL_CPUID_STATS_REASON_TIME  0x4FFFFFFCu /* -> EBX:ECX that reason's time */
+#define KESTREL_CPUID_STATS_REASON_COUNT 0x4FFFFFFDu /* -> EAX that reason's exits */
+#define KESTREL_CPUID_STATS_TOTAL_TIME   0x4FFFFFFEu /* -> EBX:ECX the time of all exits */
+#define KESTREL_CPUID_STATS_TOTAL_COUNT  0x4FFFFFFFu /* -> EAX all exits */
+#define KESTREL_CPUID_STATS_UNDEFINED    0xFFFFFFFFu /* EDX for an undefined reason */
 
 /* Legacy ports every guest may use (QEMU and Bochs conventions). */
 #define KESTREL_PORT_DEBUGCON 0xE9 /* byte written -> guest console */

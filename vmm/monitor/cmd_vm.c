@@ -60,52 +60,117 @@ static bool exit_before(uint64_t a, unsigned i, uint64_t b, unsigned j)
 	return a > b || (a == b && i < j);
 }
 
-void cmd_exits(struct monitor *mon, int argc, char **argv)
+/* The reason after *r in "most first" order (the first one if first), into
+ * *r; false when none is left. */
+static bool exit_next(const uint64_t *count, unsigned nr, bool first, unsigned *r)
 {
-	(void)argc;
-	unsigned vm;
-	struct monitor_vm_info info;
-	if (!shell_vm_arg(mon, argv[1], &vm, &info))
-		return;
-	const uint64_t *count = info.exit_counts;
-	unsigned nr = count ? info.nr_exit_counts : 0;
-	uint64_t total = 0;
-	for (unsigned r = 0; r < nr; r++)
+	unsigned last_r = *r, next = 0;
+	bool found = false;
+	for (unsigned i = 0; i < nr; i++) {
+		if (count[i] == 0 || (!first && !exit_before(count[last_r], last_r, count[i], i)))
+			continue;
+		if (!found || exit_before(count[i], i, count[next], next)) {
+			next = i;
+			found = true;
+		}
+	}
+	*r = next;
+	return found;
+}
+
+static void exit_row(struct monitor *mon, const char *name, const char *nr, uint64_t count, uint64_t ticks,
+		     uint64_t total)
+{
+	unsigned share = shell_share(count, total);
+	mon_printf(mon, "  %-26s %4s %12llu %3u.%02u %16llu %10llu\n", name, nr, (unsigned long long)count,
+		   share / 100, share % 100, (unsigned long long)ticks, (unsigned long long)(ticks / count));
+}
+
+/* Per reason, most frequent first like kvm_stat: count, share, host ticks
+ * and ticks per exit; then the total. */
+static void exit_table(struct monitor *mon, const uint64_t *count, const uint64_t *ticks, unsigned nr)
+{
+	uint64_t total = 0, total_ticks = 0;
+	for (unsigned r = 0; r < nr; r++) {
 		total += count[r];
-	mon_printf(mon, "%s: %llu exits\n", info.name, (unsigned long long)info.exits);
+		total_ticks += ticks ? ticks[r] : 0;
+	}
 	if (total == 0)
 		return;
-	mon_puts(mon, "  REASON                       NR        COUNT       %\n");
-	/* Most frequent first, like kvm_stat: pick the next one down each time. */
-	uint64_t last = UINT64_MAX;
-	unsigned last_r = 0;
-	bool first = true;
-	for (;;) {
-		bool found = false;
-		unsigned best = 0;
-		for (unsigned r = 0; r < nr; r++) {
-			if (count[r] == 0 || (!first && !exit_before(last, last_r, count[r], r)))
-				continue;
-			if (!found || exit_before(count[r], r, count[best], best)) {
-				best = r;
-				found = true;
-			}
-		}
-		if (!found)
-			break;
-		char unknown[16];
-		const char *name = mon->ops->exit_name(best);
+	mon_puts(mon, "  REASON                       NR        COUNT      %            TICKS   PER EXIT\n");
+	unsigned r = 0;
+	for (bool first = true; exit_next(count, nr, first, &r); first = false) {
+		char unknown[16], number[8];
+		const char *name = mon->ops->exit_name(r);
 		if (!name) {
-			fmt_snprintf(unknown, sizeof(unknown), "REASON_%u", best);
+			fmt_snprintf(unknown, sizeof(unknown), "REASON_%u", r);
 			name = unknown;
 		}
-		unsigned share = shell_share(count[best], total);
-		mon_printf(mon, "  %-26s %4u %12llu %3u.%02u\n", name, best,
-			   (unsigned long long)count[best], share / 100, share % 100);
-		last = count[best];
-		last_r = best;
-		first = false;
+		fmt_snprintf(number, sizeof(number), "%u", r);
+		exit_row(mon, name, number, count[r], ticks ? ticks[r] : 0, total);
 	}
+	exit_row(mon, "total", "", total, total_ticks, total);
+}
+
+/* Every VM's counters added up, in mon->exit_sum. */
+static void exit_sum_all(struct monitor *mon, uint64_t *exits, unsigned *nr)
+{
+	struct monitor_exit_sum *sum = &mon->exit_sum;
+	*sum = (struct monitor_exit_sum){0};
+	*exits = 0;
+	*nr = 0;
+	unsigned n = mon->ops->vm_count(mon->ctx);
+	for (unsigned vm = 0; vm < n; vm++) {
+		struct monitor_vm_info info;
+		if (!mon->ops->vm_info(mon->ctx, vm, &info))
+			continue;
+		*exits += info.exits;
+		unsigned reasons = info.exit_counts ? info.nr_exit_counts : 0;
+		if (reasons > MONITOR_EXIT_REASONS)
+			reasons = MONITOR_EXIT_REASONS;
+		for (unsigned r = 0; r < reasons; r++) {
+			sum->count[r] += info.exit_counts[r];
+			sum->ticks[r] += info.exit_ticks ? info.exit_ticks[r] : 0;
+		}
+		*nr = reasons > *nr ? reasons : *nr;
+	}
+}
+
+static void exits_reset(struct monitor *mon, unsigned vm, const char *name)
+{
+	const char *err = mon->ops->exits_reset(mon->ctx, vm);
+	if (err)
+		mon_printf(mon, "exits: %s: %s\n", name, err);
+	else
+		mon_printf(mon, "%s: exit counters cleared\n", name);
+}
+
+void cmd_exits(struct monitor *mon, int argc, char **argv)
+{
+	if (argc == 1) {
+		uint64_t exits;
+		unsigned nr;
+		exit_sum_all(mon, &exits, &nr);
+		unsigned n = mon->ops->vm_count(mon->ctx);
+		mon_printf(mon, "all %u VM%s: %llu exits\n", n, n == 1 ? "" : "s", (unsigned long long)exits);
+		exit_table(mon, mon->exit_sum.count, mon->exit_sum.ticks, nr);
+		return;
+	}
+	unsigned vm;
+	struct monitor_vm_info info;
+	if (argc == 3 && strcmp(argv[2], "reset") != 0) {
+		mon_usage(mon);
+		return;
+	}
+	if (!shell_vm_arg(mon, argv[1], &vm, &info))
+		return;
+	if (argc == 3) {
+		exits_reset(mon, vm, info.name);
+		return;
+	}
+	mon_printf(mon, "%s: %llu exits\n", info.name, (unsigned long long)info.exits);
+	if (info.exit_counts)
+		exit_table(mon, info.exit_counts, info.exit_ticks, info.nr_exit_counts);
 }
 
 static void lifecycle(struct monitor *mon, char **argv, const char *(*op)(void *, unsigned),

@@ -129,7 +129,7 @@ static const struct shell_cmd commands[] = {
 	{"list", "", "every VM: id, name, state, memory, CPU share, exits", cmd_list, 0, 0},
 	{"info", "VM", "state, reason, exit code, image, memory, CPU mode", cmd_info, 1, 1},
 	{"regs", "VM", "guest registers, control registers, segments (VMCS)", cmd_regs, 1, 1},
-	{"exits", "VM", "VM exits per reason (SDM appendix C names)", cmd_exits, 1, 1},
+	{"exits", "[VM [reset]]", "VM exits per reason: count, host ticks, ticks per exit (no VM: all VMs; reset clears)", cmd_exits, 0, 2},
 	{"top", "", "CPU share and exits/s per VM, each second, until a key", cmd_top, 0, 0},
 	{"console", "VM", "attach to the VM's COM1; Ctrl-] detaches", cmd_console, 1, 1},
 	{"log", "VM", "the VM's buffered console output (last 4 KiB)", cmd_log, 1, 1},

@@ -20,6 +20,7 @@
 #define MONITOR_LOG_WARN  1
 #define MONITOR_LOG_INFO  2
 #define MONITOR_LOG_DEBUG 3
+#define MONITOR_EXIT_REASONS 128 /* basic exit reasons `exits` sums over every VM (the VMM has 70) */
 
 /* A snapshot of one VM, filled by ops->vm_info. Strings stay valid until the
  * VMM runs again (the monitor uses them at once and keeps none). */
@@ -38,7 +39,8 @@ struct monitor_vm_info {
 	int64_t exit_code;    /* the guest's exit code (port 0xF4 or HC_SHUTDOWN) */
 	bool exit_code_valid; /* false until the guest ended with a code */
 	const uint64_t *exit_counts; /* [basic exit reason] -> count, or NULL */
-	unsigned nr_exit_counts;     /* entries in exit_counts */
+	const uint64_t *exit_ticks;  /* [basic exit reason] -> host TSC ticks in those exits, or NULL */
+	unsigned nr_exit_counts;     /* entries in exit_counts and exit_ticks */
 	uint64_t console_shown;      /* console bytes shown on the host's console */
 	uint64_t console_dropped;    /* console bytes written to a full line, lost */
 };
@@ -84,6 +86,7 @@ struct monitor_ops {
 	const char *(*resume)(void *ctx, unsigned vm);
 	const char *(*reset)(void *ctx, unsigned vm); /* reload the image, start again */
 	const char *(*stop)(void *ctx, unsigned vm);
+	const char *(*exits_reset)(void *ctx, unsigned vm); /* exit counts and ticks back to 0 */
 	const char *(*regs)(void *ctx, unsigned vm, struct monitor_regs *out);
 	/* Copies guest-physical memory; returns the bytes copied (fewer at the end
 	 * of RAM) or a negative value when gpa is outside the guest's RAM. */
@@ -112,6 +115,11 @@ struct monitor_top {
 	uint64_t prev_exits[MONITOR_MAX_VMS], prev_run_ns[MONITOR_MAX_VMS];
 };
 
+/* Exit counters summed over every VM, for `exits` without a VM. */
+struct monitor_exit_sum {
+	uint64_t count[MONITOR_EXIT_REASONS], ticks[MONITOR_EXIT_REASONS];
+};
+
 struct shell_cmd;
 
 /* All the monitor's state; the VMM owns one (static, about 275 KiB: a 4 KiB
@@ -123,6 +131,7 @@ struct monitor {
 	struct lineedit le;
 	struct conmux cm;
 	struct monitor_top top;
+	struct monitor_exit_sum exit_sum;
 	char name_buf[24]; /* "vm7" for a VM whose info cannot be read */
 	const struct shell_cmd *running; /* the command being executed, for mon_usage */
 };

@@ -83,7 +83,7 @@ static void vcpu_write_controls(struct vcpu *v, uint64_t eptp, const struct vmx_
 	if (c->vpid)
 		vmcs_write(VMCS_VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, cr0_guest_host_mask(c));
-	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, ~0ull); /* every CR4 write is checked */
+	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, VCPU_CR4_GUEST_HOST_MASK);
 	vmcs_write(VMCS_VMCS_LINK_POINTER, VMCS_LINK_NONE);
 }
 

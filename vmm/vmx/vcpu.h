@@ -46,6 +46,10 @@ struct vcpu {
 	uint64_t misc_enable_cleared; /* IA32_MISC_ENABLE bits the guest cleared (vmm/exit/msr.c) */
 };
 
+/* Every CR4 bit is the host's: each MOV to CR4 exits and is checked
+ * (vcpu_write_cr4), and the guest reads the read shadow (SDM 3C 25.6.6). */
+#define VCPU_CR4_GUEST_HOST_MASK (~0ull)
+
 /* Shared by every VCPU: the I/O and MSR bitmaps (one policy for all guests). */
 struct vmx_bitmaps {
 	uint64_t io_a_pa, io_b_pa, msr_pa;
@@ -149,6 +153,9 @@ void vcpu_tr(uint64_t *base, uint32_t *limit);
 uint64_t vcpu_cr0(void); /* as the guest sees it (read shadow merged) */
 uint64_t vcpu_cr3(void);
 uint64_t vcpu_cr4(void);
+/* The guest's CR4 in one VMREAD: with every bit host-owned
+ * (VCPU_CR4_GUEST_HOST_MASK), MOV from CR4 reads the read shadow alone. */
+uint64_t vcpu_cr4_read_shadow(void);
 uint64_t vcpu_debugctl(void);
 void vcpu_write_debugctl(uint64_t val);
 

@@ -57,6 +57,9 @@ uint64_t vcpu_cr4_allowed(const struct vmx_caps *c)
 	return (features_cr4(c) | CR4_MCE | CR4_PCE) & c->cr4_fixed1;
 }
 
+_Static_assert(VCPU_CR4_GUEST_HOST_MASK == ~0ull, "vcpu_cr4_read_shadow is the guest's CR4 only if it owns no bit");
+uint64_t vcpu_cr4_read_shadow(void) { return vmcs_read(VMCS_CR4_READ_SHADOW); }
+
 bool vcpu_write_cr4(struct vcpu *v, uint64_t val)
 {
 	const struct vmx_caps *c = v->caps;
