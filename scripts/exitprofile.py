@@ -2,13 +2,19 @@
 """The host's instructions on one VM exit, function by function.
 
   python3 scripts/exitprofile.py [--handler exit_vmcall] [--skip 50]
+  python3 scripts/exitprofile.py --switch [--exits 9]
 
 Boots the exit benchmark guest (tests/guests/exitbench.c) in Bochs with its
 debugger, lets the handler run --skip times (into the benchmark's steady
 loop), then traces every instruction from the next VM exit's landing point
 (vmx_exit_point) to the VM entry after it, and prints how many of them each
 kernel function executed. Bochs executes one instruction per step, so the
-total is the exit's host cost as the benchmark measures it."""
+total is the exit's host cost as the benchmark measures it.
+
+--switch boots two switchbench guests instead and profiles the path from the
+exit that ends a slice to the other VCPU's entry: it stops at a slice start
+(isa_set_on_cpu), lets --exits exits land, and traces from the next one
+until an entry that follows a VMPTRLD."""
 import argparse
 import bisect
 import os
@@ -45,22 +51,27 @@ def main():
     ap.add_argument("--skip", type=int, default=50, help="handler calls to let pass first")
     ap.add_argument("--guest", default="exitbench.elf")
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--switch", action="store_true", help="profile a VCPU switch at a slice end")
+    ap.add_argument("--exits", type=int, default=9, help="with --switch: exits of the slice before the traced one")
     args = ap.parse_args()
     syms = symbols()
     addrs = [a for a, _ in syms]
     where = {n: a for a, n in syms}
-    iso = build_iso("nomonitor timeout=20000", [(args.guest, "bench")], name="exitprofile")
+    guests = [("switchbench.elf", "swa"), ("switchbench.elf", "swb")] if args.switch else [(args.guest, "bench")]
+    iso = build_iso("nomonitor timeout=20000", guests, name="exitprofile")
     log = os.path.join(OUT, "exitprofile.bochs.log")
     rc = os.path.join(OUT, "exitprofile.bochsrc")
     serial = os.path.join(OUT, "exitprofile.serial.txt")
     bochsrc.write(rc, bochsrc.config(iso, log, f"com1: enabled=1, mode=file, dev={serial}"))
     script = os.path.join(OUT, "exitprofile.rc")
     with open(script, "w") as fh:
-        fh.write(f"lb 0x{where[args.handler]:x}\n" + "c\n" * args.skip)
-        fh.write(f"d 1\nlb 0x{where['vmx_exit_point']:x}\nc\ntrace on\ns {args.steps}\nquit\n")
+        first = "isa_set_on_cpu" if args.switch else args.handler
+        fh.write(f"lb 0x{where[first]:x}\n" + "c\n" * args.skip)
+        fh.write(f"d 1\nlb 0x{where['vmx_exit_point']:x}\n" + "c\n" * (1 + (args.exits if args.switch else 0)))
+        fh.write(f"trace on\ns {args.steps * (4 if args.switch else 1)}\nquit\n")
     r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", script], stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, timeout=600, cwd=OUT)
-    counts, order, total = {}, [], 0
+    counts, order, total, switched = {}, [], 0, False
     for line in (r.stdout + r.stderr).splitlines():
         m = TRACE.search(line)
         if not m:
@@ -71,11 +82,15 @@ def main():
             order.append(fn)
         counts[fn] = counts.get(fn, 0) + 1
         total += 1
-        if insn.startswith(("vmresume", "vmlaunch")) or fn in ("vmx_enter",) and insn.startswith("ret"):
+        switched |= insn.startswith("vmptrld")
+        if insn.startswith(("vmresume", "vmlaunch")) and (switched or not args.switch):
             break
     if not total:
         sys.exit("exitprofile: no trace (see " + log + ")")
-    print(f"{total} host instructions from the exit to the next entry ({args.handler}):")
+    if args.switch and not switched:
+        sys.exit(f"exitprofile: no VMPTRLD in {total} instructions: try another --exits")
+    what = "a slice end, to the other VCPU" if args.switch else args.handler
+    print(f"{total} host instructions from the exit to the next entry ({what}):")
     for fn in order:
         print(f"  {counts[fn]:5}  {fn}")
 

@@ -142,8 +142,9 @@ static void isa_service_backlog(struct isa *isa)
  * bring it current first (isa_io). */
 void isa_advance(struct isa *isa, uint64_t now)
 {
-	if (now > isa->now)
-		isa->now = now;
+	if (now <= isa->now)
+		return; /* no time has passed: whatever changed since brought itself up to date */
+	isa->now = now;
 	if (isa->now >= isa->edge_tsc) {
 		uint64_t edges = pit_advance(&isa->pit, isa->now);
 		isa_drop_stale_backlog(isa);
@@ -288,9 +289,7 @@ static bool isa_edge_would_interrupt(const struct isa *isa)
 {
 	if (isa_irq0_masked(isa) || isa_irq0_requested(isa))
 		return false;
-	struct pic probe = isa->pic;
-	pic_set_irq(&probe, ISA_IRQ_PIT, true);
-	return isa->on_cpu ? pic_intr(&probe) : pic_intr_after_eoi(&probe);
+	return pic_intr_if_raised(&isa->pic, ISA_IRQ_PIT, !isa->on_cpu);
 }
 
 /* Would IRQ8 rising now raise INTR? Not when the slave masks it or has it
@@ -301,9 +300,7 @@ static bool isa_rtc_would_interrupt(const struct isa *isa)
 	unsigned bit = 1u << (ISA_IRQ_RTC - 8);
 	if ((s->imr & bit) || (s->irr & bit))
 		return false;
-	struct pic probe = isa->pic;
-	pic_set_irq(&probe, ISA_IRQ_RTC, true);
-	return isa->on_cpu ? pic_intr(&probe) : pic_intr_after_eoi(&probe);
+	return pic_intr_if_raised(&isa->pic, ISA_IRQ_RTC, !isa->on_cpu);
 }
 
 uint64_t isa_next_deadline(struct isa *isa, uint64_t now)

@@ -38,20 +38,33 @@ static unsigned chip_highest(const struct pic_chip *c, uint8_t mask)
  * (OCW3 SMM): every unmasked level that is not itself in service. Special
  * fully nested mode (ICW4 SFNM, master): the cascade IR may interrupt its
  * own in-service level so higher slave requests get through. */
-static unsigned chip_pending(const struct pic_chip *c, bool master)
+static unsigned chip_pending_with(const struct pic_chip *c, bool master, uint8_t irr, uint8_t isr)
 {
-	uint8_t req = (uint8_t)(c->irr & ~c->imr);
+	uint8_t req = (uint8_t)(irr & ~c->imr);
 	if (c->special_mask)
-		return chip_highest(c, (uint8_t)(req & ~c->isr));
+		return chip_highest(c, (uint8_t)(req & ~isr));
 	unsigned irq = chip_highest(c, req);
-	if (irq == NO_IRQ || !c->isr)
+	if (irq == NO_IRQ || !isr)
 		return irq;
-	unsigned cur = chip_highest(c, c->isr);
+	unsigned cur = chip_highest(c, isr);
 	if (chip_rank(c, irq) < chip_rank(c, cur))
 		return irq;
 	if (irq == cur && master && c->sfnm && irq == PIC_CASCADE_IRQ)
 		return irq;
 	return NO_IRQ;
+}
+
+static unsigned chip_pending(const struct pic_chip *c, bool master)
+{
+	return chip_pending_with(c, master, c->irr, c->isr);
+}
+
+/* The IRR bits that raising the inputs in `raise` would set: every level
+ * input, and an edge input only if its line is low (chip_set_line). */
+static uint8_t chip_raised(const struct pic_chip *c, bool master, uint8_t raise)
+{
+	uint8_t edge_high = (uint8_t)(c->lines & ~chip_level_mask(c, master));
+	return (uint8_t)(raise & ~edge_high);
 }
 
 static void chip_set_line(struct pic_chip *c, bool master, unsigned irq, bool level)
@@ -313,13 +326,37 @@ bool pic_intr(const struct pic *pic)
 	return chip_pending(&pic->master, true) != NO_IRQ;
 }
 
+/* INTR with the inputs in raise (bit n: IRn, 8-15 the slave's) raised and,
+ * after_eoi, no level in service: worked out from the registers, without a
+ * copy of the pair to change. The cascade input follows the slave's INT. */
+static bool pic_probe(const struct pic *pic, unsigned raise, bool after_eoi)
+{
+	const struct pic_chip *m = &pic->master, *s = &pic->slave;
+	uint8_t s_irr = (uint8_t)(s->irr | chip_raised(s, false, (uint8_t)(raise >> 8)));
+	bool slave_int = chip_pending_with(s, false, s_irr, after_eoi ? 0 : s->isr) != NO_IRQ;
+	uint8_t m_irr = (uint8_t)((m->irr | chip_raised(m, true, (uint8_t)raise)) & ~(1u << PIC_CASCADE_IRQ));
+	if (slave_int)
+		m_irr |= 1u << PIC_CASCADE_IRQ;
+	return chip_pending_with(m, true, m_irr, after_eoi ? 0 : m->isr) != NO_IRQ;
+}
+
 bool pic_intr_after_eoi(const struct pic *pic)
 {
-	struct pic probe = *pic;
-	probe.master.isr = 0;
-	probe.slave.isr = 0;
-	pic_update_cascade(&probe);
-	return pic_intr(&probe);
+	if (!pic->master.isr && !pic->slave.isr)
+		return pic_intr(pic); /* nothing in service to end */
+	return pic_probe(pic, 0, true);
+}
+
+bool pic_intr_if_raised(const struct pic *pic, unsigned irq, bool after_eoi)
+{
+	const struct pic_chip *m = &pic->master;
+	/* Asked at every deadline: IR0 at the top of the fully nested order
+	 * (no rotation, no special mask), unmasked and not itself in service,
+	 * interrupts whatever else is there. */
+	if (irq == 0 && m->lowest == 7 && !m->special_mask && !(m->imr & 1) && (after_eoi || !(m->isr & 1)) &&
+	    (chip_raised(m, true, 1) & 1))
+		return true;
+	return pic_probe(pic, irq < 16 && irq != PIC_CASCADE_IRQ ? 1u << irq : 0, after_eoi);
 }
 
 uint8_t pic_intack(struct pic *pic)

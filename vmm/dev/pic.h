@@ -76,6 +76,9 @@ bool pic_intr(const struct pic *pic);
 /* INTR once the interrupts now in service have ended (their EOIs sent): a
  * request that only an ISR bit holds back. */
 bool pic_intr_after_eoi(const struct pic *pic);
+/* INTR if input irq rose now (an edge where it is edge-triggered), and
+ * after_eoi as pic_intr_after_eoi: would an event on irq interrupt? */
+bool pic_intr_if_raised(const struct pic *pic, unsigned irq, bool after_eoi);
 /* The INTA cycle: returns the vector, updates ISR/IRR, handles the cascade;
  * returns base+7 of the chip whose request vanished (spurious IRQ7/IRQ15). */
 uint8_t pic_intack(struct pic *pic);

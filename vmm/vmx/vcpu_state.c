@@ -64,15 +64,23 @@ static void msrs_save(const struct vmx_caps *c, struct guest_msrs *m)
 			 : "=r"(m->dr0), "=r"(m->dr1), "=r"(m->dr2), "=r"(m->dr3), "=r"(m->dr6));
 }
 
-static void msrs_restore(const struct vmx_caps *c, const struct guest_msrs *m)
+/* WRMSR only what differs from the values the CPU holds (was, or all with
+ * was NULL): most guests leave most of them at 0, and a WRMSR is costly. */
+static void msr_switch(uint32_t msr, const uint64_t *was, uint64_t now)
+{
+	if (!was || *was != now)
+		wrmsr(msr, now);
+}
+
+static void msrs_restore(const struct vmx_caps *c, const struct guest_msrs *was, const struct guest_msrs *m)
 {
 	if (c->tsc_aux)
-		wrmsr(IA32_TSC_AUX, m->tsc_aux);
-	wrmsr(IA32_STAR, m->star);
-	wrmsr(IA32_LSTAR, m->lstar);
-	wrmsr(IA32_CSTAR, m->cstar);
-	wrmsr(IA32_FMASK, m->sfmask);
-	wrmsr(IA32_KERNEL_GS_BASE, m->kernel_gs_base);
+		msr_switch(IA32_TSC_AUX, was ? &was->tsc_aux : 0, m->tsc_aux);
+	msr_switch(IA32_STAR, was ? &was->star : 0, m->star);
+	msr_switch(IA32_LSTAR, was ? &was->lstar : 0, m->lstar);
+	msr_switch(IA32_CSTAR, was ? &was->cstar : 0, m->cstar);
+	msr_switch(IA32_FMASK, was ? &was->sfmask : 0, m->sfmask);
+	msr_switch(IA32_KERNEL_GS_BASE, was ? &was->kernel_gs_base : 0, m->kernel_gs_base);
 	write_cr2(m->cr2);
 	__asm__ volatile("mov %0, %%dr0; mov %1, %%dr1; mov %2, %%dr2; mov %3, %%dr3; mov %4, %%dr6" ::"r"(m->dr0),
 			 "r"(m->dr1), "r"(m->dr2), "r"(m->dr3), "r"(m->dr6));
@@ -89,7 +97,7 @@ void vcpu_load(struct vcpu *v)
 	if (vmptrld(v->vmcs_pa))
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
 	fpu_restore(v);
-	msrs_restore(v->caps, &v->msrs);
+	msrs_restore(v->caps, current ? &current->msrs : 0, &v->msrs);
 	current = v;
 }
 
