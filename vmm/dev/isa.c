@@ -204,11 +204,12 @@ static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 
 bool isa_decodes(const struct isa *isa, uint16_t port) { return isa_device(isa, port) != ISA_NONE; }
 
-bool isa_io_has_effect(const struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t val)
+static bool isa_device_effect(const struct isa *isa, enum isa_device d, bool in, uint16_t port, unsigned size,
+			      uint32_t val)
 {
 	if (size != 1)
 		return true; /* rare: the byte-by-byte rules are not worth it */
-	switch (isa_device(isa, port)) {
+	switch (d) {
 	case ISA_PIC:
 		return !in || pic_read_has_effect(&isa->pic, port);
 	case ISA_PIT:
@@ -223,6 +224,11 @@ bool isa_io_has_effect(const struct isa *isa, bool in, uint16_t port, unsigned s
 		break;
 	}
 	return false;
+}
+
+bool isa_io_has_effect(const struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t val)
+{
+	return isa_device_effect(isa, isa_device(isa, port), in, port, size, val);
 }
 
 /* Lines whose service an access just ended (their ISR bit cleared) while
@@ -241,8 +247,9 @@ static void isa_note_overrun(struct isa *isa, uint8_t master_isr, uint8_t slave_
 
 bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val)
 {
-	bool effect = isa_io_has_effect(isa, in, port, size, *val);
-	switch (isa_device(isa, port)) {
+	enum isa_device d = isa_device(isa, port);
+	bool effect = isa_device_effect(isa, d, in, port, size, *val);
+	switch (d) {
 	case ISA_PIC: {
 		uint8_t master_isr = isa->pic.master.isr, slave_isr = isa->pic.slave.isr;
 		pic_io(&isa->pic, in, port, size, val);

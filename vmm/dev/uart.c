@@ -243,6 +243,20 @@ bool uart_read_has_effect(const struct uart *u, uint16_t port)
 void uart_io(struct uart *u, bool in, uint16_t port, unsigned size, uint32_t *val)
 {
 	uint32_t out = 0;
+	if (size != 2 && size != 4 && port >= u->base && port < u->base + 8) {
+		/* A byte, as nearly every driver's access: a read that only looks
+		 * (uart_read_has_effect) leaves the interrupt as it was. */
+		if (!in) {
+			uart_write(u, port - u->base, (uint8_t)*val);
+		} else {
+			bool effect = uart_read_has_effect(u, port);
+			*val = uart_read(u, port - u->base);
+			if (!effect)
+				return;
+		}
+		uart_update_irq(u);
+		return;
+	}
 	if (size != 1 && size != 2 && size != 4)
 		size = 1;
 	for (unsigned i = 0; i < size; i++) {
