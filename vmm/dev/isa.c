@@ -158,7 +158,8 @@ void isa_advance(struct isa *isa, uint64_t now)
 	 * here only when it can interrupt; otherwise at its next access. */
 	if (rtc_interrupts_enabled(&isa->rtc))
 		rtc_advance(&isa->rtc, isa->now);
-	isa_service_backlog(isa);
+	if (isa->irq0_backlog || isa->c0_generation != isa->pit.c0_generation)
+		isa_service_backlog(isa);
 }
 
 void isa_sync(struct isa *isa)
