@@ -242,13 +242,12 @@ static bool sched_restart(struct vm *vm)
 /* Run the VCPU until its slice ends, it blocks, yields or ends. The time
  * from each entry to the end of its exit's handling is that VM's CPU time;
  * while it runs, its PIT edges coalesce as on a PC (vmm/dev/isa.c). */
-static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
+static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind, uint64_t now)
 {
 	uint64_t overrun_end = UINT64_MAX;
 	for (;;) {
 		/* The monitor may have looked at another VM's VMCS meanwhile. */
 		vcpu_load(&vm->vcpu);
-		uint64_t now = rdtsc();
 		if (now >= vm->dev_deadline) {
 			isa_advance(&vm->isa, now);
 			vm->dev_deadline = isa_next_deadline(&vm->isa, now);
@@ -267,9 +266,9 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
 		/* Within the timer's reach: the exit path sets it from here unchecked. */
 		deadline = min_u64(deadline, now + (PREEMPTION_TIMER_MAX << vm->timer_rate));
 		vm->run_deadline = min_u64(deadline, vm->dev_deadline);
-		if (!vmm->first_entry_tsc)
-			vmm->first_entry_tsc = rdtsc();
 		uint64_t t = rdtsc();
+		if (!vmm->first_entry_tsc)
+			vmm->first_entry_tsc = t;
 		int rc = vcpu_run(&vm->vcpu, sched_timer_value(vm, vm->run_deadline, t), exit_handle,
 				  vm);
 		enum exit_action act = sched_entry_failed(vm, rc) ? EXIT_STOPPED : vm->action;
@@ -282,10 +281,11 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind)
 		sched_poll_host(vmm);
 		if (act == EXIT_LOOK)
 			act = EXIT_RESUME;
-		if (act != EXIT_RESUME || vm->state != VM_RUNNING || sched_slice_over(vmm, vm, rdtsc(), &overrun_end))
+		if (act != EXIT_RESUME || vm->state != VM_RUNNING || sched_slice_over(vmm, vm, t, &overrun_end))
 			break;
-		if (kind == SLICE_TURN && rdtsc() >= vmm->wake_deadline)
+		if (kind == SLICE_TURN && t >= vmm->wake_deadline)
 			sched_boost(vmm, vm);
+		now = rdtsc();
 	}
 }
 
@@ -298,8 +298,11 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 	vm->blocked_since_slice = false;
 	isa_set_on_cpu(&vm->isa, start, true);
 	vm->dev_deadline = 0;
-	if (sched_restart(vm))
-		sched_run_vcpu(vmm, vm, kind);
+	/* Its devices are current at start: the first entry needs no more. */
+	if (!vm->restarting)
+		sched_run_vcpu(vmm, vm, kind, start);
+	else if (sched_restart(vm))
+		sched_run_vcpu(vmm, vm, kind, rdtsc());
 	uint64_t end = rdtsc();
 	if (kind == SLICE_TURN && end > vm->slice_end) /* boosts charge their own time */
 		vm->slice_debt = min_u64(vm->slice_debt + (end - vm->slice_end), vmm->quantum_ticks);
