@@ -82,17 +82,17 @@ void vcpu_read_exit_details(struct vm_exit *e);
  */
 static inline bool vcpu_read_exit(struct vm_exit *e)
 {
-	uint32_t raw = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+	uint32_t raw = (uint32_t)vmcs_read_exit_field(VMCS_EXIT_REASON);
 	e->reason = raw & 0xFFFF;
 	e->entry_failure = raw & EXIT_REASON_ENTRY_FAILURE_BIT;
-	e->rip = vmcs_read(VMCS_GUEST_RIP);
-	e->insn_len = (unsigned)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
+	e->rip = vmcs_read_exit_field(VMCS_GUEST_RIP);
+	e->insn_len = (unsigned)vmcs_read_exit_field(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 	e->vectoring_info = 0;
 	e->qualification = 0;
 	unsigned how = raw < EXIT_REASON_COUNT ? exit_decode[raw] : EXIT_DECODE_ALL;
 	if (how == EXIT_DECODE_INSN)
 		return true;
-	e->qualification = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	e->qualification = vmcs_read_exit_field(VMCS_EXIT_QUALIFICATION);
 	if (how == EXIT_DECODE_IO) {
 		if (!e->io.string)
 			return true;

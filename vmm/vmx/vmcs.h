@@ -26,6 +26,18 @@ static inline void vmcs_write(enum vmcs_field f, uint64_t v)
 failed:
 	vmcs_write_failed(f, v, vmwrite_raw(f, v));
 }
+/* VMREAD right after a VM exit of a field every VMCS has (the exit's own
+ * information, guest RIP): the VMCS that exited is current, so VMREAD
+ * cannot fail (SDM 3C 31.3, VMREAD "Operation": VMfail only without a
+ * current VMCS or for an unsupported field), and the exit path, which runs
+ * it on every exit, checks nothing. */
+static inline uint64_t vmcs_read_exit_field(enum vmcs_field f)
+{
+	uint64_t v;
+	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((uint64_t)f) : "cc");
+	return v;
+}
+
 /* The SDM's text for VMCS_VM_INSTRUCTION_ERROR (SDM 3C 31.4). */
 const char *vmcs_instruction_error_name(unsigned error);
 
