@@ -2,6 +2,7 @@
  * share of the CPU and exits by reason (the SDM's names). */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/serial.h"
 #include "kernel/tsc.h"
 #include "vmm/vmm.h"
 
@@ -54,6 +55,16 @@ static void summary_console(const struct vm *vm)
 	kprintf("console: %s shown=%lu dropped=%lu\n", vm->opts.name, vm->console.shown, vm->console.dropped);
 }
 
+/* How promptly the host served its console: the longest its wire sat idle
+ * while output waited (kernel/serial.c), i.e. how late the host came for a
+ * THRE interrupt while the guests ran. */
+static void summary_host(void)
+{
+	uint64_t idle = serial_wire_idle_max();
+	kprintf("kestrel: host wire idle with output waiting at most %lu TSC ticks (%lu us)\n", idle,
+		tsc_to_ns(idle) / 1000);
+}
+
 void vmm_print_summary(struct vmm *vmm)
 {
 	uint64_t total = rdtsc() - vmm->start_tsc;
@@ -78,4 +89,5 @@ void vmm_print_summary(struct vmm *vmm)
 		summary_ticks(vm);
 		summary_console(vm);
 	}
+	summary_host();
 }
