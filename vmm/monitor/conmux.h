@@ -13,7 +13,7 @@
 #define CONMUX_MAX_GUESTS 16   /* VM ids 0..15 are buffered; output of others is dropped */
 #define CONMUX_RING_SIZE  4096 /* bytes of output kept per guest, oldest dropped first */
 #define CONMUX_LINE_MAX   160  /* a partial line is shown once it is this long */
-#define CONMUX_RXQ_SIZE   256  /* keystrokes waiting for a full guest receive FIFO */
+#define CONMUX_RXQ_SIZE   8192 /* keystrokes waiting for a full guest receive FIFO: a 4 KiB paste, twice */
 #define CONMUX_FLUSH_NS   250000000ull /* a partial line is shown after 250 ms of silence */
 #define CONMUX_HOST       CONMUX_MAX_GUESTS /* line owner for host messages */
 _Static_assert(CONMUX_HOST < 32, "struct conmux keeps one waiting bit per line owner");
