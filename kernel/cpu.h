@@ -103,6 +103,11 @@ static inline void write_xcr0(uint64_t v)
 }
 
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+
+/* Interrupts on for one instruction: STI holds them off until the end of
+ * the next one (SDM 2, STI), so a pending interrupt is taken after the NOP
+ * and before the CLI. "memory": its handler changes what the caller reads. */
+static inline void cpu_interrupt_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
 static inline void cpu_hlt(void) { __asm__ volatile("hlt"); }
 
 static inline void __attribute__((noreturn)) cpu_halt_forever(void)

@@ -135,6 +135,8 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	gdt_init();
 	idt_init();
 	host_pic_mask();
+	host_pic_unmask(SERIAL_IRQ);
+	serial_irq_start(); /* taken in the scheduler's interrupt windows */
 	fpu_init();
 	kprintf("\nKestrel %s: an x86-64 microhypervisor\n", KESTREL_VERSION);
 	const char *err;

@@ -1,10 +1,12 @@
-/* The host IDT and its exception handler. A host exception is always a
- * Kestrel bug: print everything that helps find it, then stop the machine. */
+/* The host IDT, its exception handler and its 8259A pair. A host exception
+ * is always a Kestrel bug: print everything that helps find it, then stop
+ * the machine. The one host interrupt is COM1's IRQ4 (kernel/serial.c). */
 #include "kernel/trap.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/gdt.h"
 #include "kernel/panic.h"
+#include "kernel/serial.h"
 
 struct idt_gate {
 	uint16_t offset_low;
@@ -57,13 +59,16 @@ void idt_init(void)
 
 uint64_t idt_base(void) { return (uint64_t)(uintptr_t)idt; }
 
-/* The host runs with interrupts off and the legacy PICs masked; remap them
- * anyway (ICW1-ICW4, Intel 8259A datasheet) so a stray IRQ cannot look like
- * an exception, and so one that slips through can be acknowledged. */
+/* The host runs with interrupts off but for short windows, and the legacy
+ * PICs masked but for the lines its drivers unmask (host_pic_unmask); remap
+ * them (ICW1-ICW4, Intel 8259A datasheet) so an IRQ cannot look like an
+ * exception. */
 #define PIC1 0x20
 #define PIC2 0xA0
 #define PIC_VECTOR_BASE 0x20
-#define PIC_EOI 0x20
+#define PIC_SPURIOUS_IR 7
+#define OCW2_EOI 0x20      /* non-specific EOI */
+#define OCW3_READ_ISR 0x0B /* the next read of the command port returns ISR */
 
 void host_pic_mask(void)
 {
@@ -79,12 +84,43 @@ void host_pic_mask(void)
 	outb(PIC2 + 1, 0xFF);
 }
 
+/* Master lines only: nothing of the host's sits behind the slave. */
+void host_pic_unmask(unsigned irq)
+{
+	outb(PIC1 + 1, inb(PIC1 + 1) & (uint8_t)~(1u << irq));
+}
+
+/*
+ * An IR line that drops before the first INTA pulse still gets its
+ * interrupt, but as IR7 of that 8259A, with no ISR bit set (datasheet,
+ * "Interrupt Sequence"). Such a spurious IR7 takes no EOI from that chip,
+ * which would end another level's service; one from the slave still had the
+ * master put IR2 in service, which does.
+ */
+static bool pic_spurious(uint16_t port, unsigned ir)
+{
+	if (ir != PIC_SPURIOUS_IR)
+		return false;
+	outb(port, OCW3_READ_ISR);
+	return !(inb(port) & (1u << PIC_SPURIOUS_IR));
+}
+
 static void trap_irq(uint64_t vector)
 {
-	if (vector >= PIC_VECTOR_BASE + 8 && vector < PIC_VECTOR_BASE + 16)
-		outb(PIC2, PIC_EOI);
-	if (vector >= PIC_VECTOR_BASE && vector < PIC_VECTOR_BASE + 16)
-		outb(PIC1, PIC_EOI);
+	if (vector < PIC_VECTOR_BASE || vector >= PIC_VECTOR_BASE + 16)
+		return; /* not from the PICs: nothing to acknowledge */
+	unsigned irq = (unsigned)(vector - PIC_VECTOR_BASE);
+	if (irq >= 8) {
+		if (!pic_spurious(PIC2, irq - 8))
+			outb(PIC2, OCW2_EOI);
+		outb(PIC1, OCW2_EOI);
+		return;
+	}
+	if (pic_spurious(PIC1, irq))
+		return;
+	if (irq == SERIAL_IRQ)
+		serial_irq(); /* it clears the UART's sources first: INTR low, then the EOI */
+	outb(PIC1, OCW2_EOI);
 }
 
 void trap_dispatch(struct trap_frame *f)

@@ -1,4 +1,5 @@
-/* Host exception handling: the IDT and the frame the entry stubs build. */
+/* Host exception and interrupt handling: the IDT, the frame the entry stubs
+ * build, the 8259A pair. */
 #ifndef KESTREL_KERNEL_TRAP_H
 #define KESTREL_KERNEL_TRAP_H
 
@@ -17,5 +18,7 @@ void trap_dispatch(struct trap_frame *f);
 uint64_t idt_base(void);
 /* Remap the legacy 8259A pair away from the exception vectors and mask it. */
 void host_pic_mask(void);
+/* Let one line of the master 8259A through (its vector: 0x20 + irq). */
+void host_pic_unmask(unsigned irq);
 
 #endif

@@ -13,11 +13,13 @@
  * 115200 baud, so the operator's own output and prompt are never far
  * behind, and room for the longest line the view prints at once. */
 #define CONSOLE_WIRE_AHEAD 1024u
+/* The ring falling below SERIAL_TX_LOW calls the scheduler back to drain more. */
+_Static_assert(CONSOLE_WIRE_AHEAD > SERIAL_TX_LOW, "a full drain leaves the ring above its low mark");
 #define CONSOLE_TAKE       64u /* bytes per guest per turn */
 
 /* Without the monitor its conmux is unused: vmm->mon.cm serves as the plain
  * line view, with no prompt and no input. vmm_monitor_start re-initialises it
- * for the monitor. sched_poll_host gives it the clock. */
+ * for the monitor. sched_host_service gives it the clock. */
 static void plain_put(void *ctx, char c)
 {
 	(void)ctx;

@@ -214,11 +214,22 @@ static void op_reboot(void *ctx)
 	power_reboot();
 }
 
+/* A byte in its FIFO may give the guest an interrupt: its devices and the
+ * scheduler's wake-up look again (a blocked VM becomes runnable). */
 static bool op_rx(void *ctx, unsigned id, uint8_t byte)
 {
-	struct vm *vm = &vmm_of(ctx)->vms[id];
+	struct vmm *vmm = vmm_of(ctx);
+	struct vm *vm = &vmm->vms[id];
+	if (!uart_rx_push(&vm->isa.com1, byte))
+		return false;
 	vm->dev_deadline = 0;
-	return uart_rx_push(&vm->isa.com1, byte);
+	vmm->wake_deadline = 0;
+	return true;
+}
+
+bool vmm_rx_room(const struct vmm *vmm)
+{
+	return uart_rx_space(&vmm->vms[vmm->mon.cm.rxq_vm].isa.com1) != 0;
 }
 
 static const struct monitor_ops vmm_monitor_ops = {

@@ -16,22 +16,34 @@
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-/* Host console input, polled on exits and while idle (no host interrupts),
- * at most every host_poll_ticks: often enough that the host UART's 16-byte
- * FIFOs neither overrun nor run dry at 115200 baud (1.4 ms per FIFO), rarely
- * enough that a guest taking an exit every few microseconds does not pay for
- * it on each one. */
-static void sched_poll_host(struct vmm *vmm)
+/*
+ * Host console work is due: bytes from the host's UART or room on its wire
+ * (serial_has_work, raised by its IRQ4 handler), or keystrokes queued for a
+ * guest whose receive FIFO has room again. It first lets in an IRQ4 that
+ * came while the host handled the exit: taken here it costs no exit of its
+ * own, and Bochs 2.7 makes none for a guest that runs with RFLAGS.IF clear
+ * (an external-interrupt exit comes only when its IF is set), so there an
+ * exit of any kind is when the host hears its UART. A handful of
+ * instructions when nothing is due: the exit path asks after every exit.
+ */
+static inline bool sched_host_due(const struct vmm *vmm)
 {
-	uint64_t t = rdtsc();
-	if (t < vmm->next_host_poll)
-		return;
-	vmm->next_host_poll = t + vmm->host_poll_ticks;
+	cpu_interrupt_window();
+	return serial_has_work() || (vmm->mon.cm.rxq_len && vmm_rx_room(vmm));
+}
+
+/* The host console: what the operator typed to the monitor, guests' console
+ * output to the wire, the monitor's clock (queued keystrokes, partial lines
+ * after 250 ms, top each second). Run when sched_host_due, at the end of
+ * every slice and while idle: at least every slice, all the clock needs. */
+static void sched_host_service(struct vmm *vmm)
+{
+	serial_work_done();
 	uint8_t b;
-	for (unsigned i = 0; i < 16 && serial_getc(&b); i++) {
+	while (serial_getc(&b)) {
 		if (vmm->monitor_on)
 			monitor_input(&vmm->mon, b);
-		vmm->wake_deadline = 0; /* a guest may have input now: look */
+		vmm->wake_deadline = 0; /* a command may have paused, resumed or reset a VM: look again */
 	}
 	vmm_console_drain(vmm);
 	uint64_t now_ns = tsc_to_ns(rdtsc() - vmm->start_tsc);
@@ -39,7 +51,13 @@ static void sched_poll_host(struct vmm *vmm)
 		monitor_tick(&vmm->mon, now_ns);
 	else
 		conmux_tick(&vmm->mon.cm, now_ns); /* the plain line view (guest_console.c) */
-	serial_tx_poll();
+}
+
+/* After an exit: the host's work, if there is any. */
+static void sched_poll_host(struct vmm *vmm)
+{
+	if (sched_host_due(vmm))
+		sched_host_service(vmm);
 }
 
 /*
@@ -59,7 +77,7 @@ static bool sched_hold_overrun(struct vmm *vmm, struct vm *vm, uint64_t now)
 {
 	if (!isa_take_overrun(&vm->isa))
 		return false;
-	vm->intr_held_until = now + min_u64(now - vm->last_inject, vmm->poll_ticks);
+	vm->intr_held_until = now + min_u64(now - vm->last_inject, vmm->grace_ticks);
 	return true;
 }
 
@@ -211,7 +229,7 @@ static bool sched_in_interrupt(const struct vm *vm)
 }
 
 /* Whether the slice is over at now. A slice that ends inside an interrupt
- * handler runs on to the EOI, for at most poll_ticks more (*overrun_end):
+ * handler runs on to the EOI, for at most grace_ticks more (*overrun_end):
  * taken off the CPU there, the guest could take no further tick until its
  * next turn, a whole round later. */
 static bool sched_slice_over(struct vmm *vmm, struct vm *vm, uint64_t now, uint64_t *overrun_end)
@@ -221,7 +239,7 @@ static bool sched_slice_over(struct vmm *vmm, struct vm *vm, uint64_t now, uint6
 	if (!sched_in_interrupt(vm) || now >= *overrun_end)
 		return true;
 	if (*overrun_end == UINT64_MAX)
-		*overrun_end = now + vmm->poll_ticks;
+		*overrun_end = now + vmm->grace_ticks;
 	return false;
 }
 
@@ -257,8 +275,12 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind,
 		}
 		sched_inject(vmm, vm, now);
 		vm->intr_quiet = (vm->vcpu.proc & PROC_INTERRUPT_WINDOW_EXITING) || vm->intr_held_until > now;
-		uint64_t deadline = min_u64(overrun_end == UINT64_MAX ? vm->slice_end : overrun_end,
-					    now + vmm->poll_ticks);
+		uint64_t deadline = overrun_end == UINT64_MAX ? vm->slice_end : overrun_end;
+		/* Output waits on the host's wire: come back when its FIFO has
+		 * drained, for a guest that runs with interrupts off takes no
+		 * external-interrupt exit in Bochs 2.7 (../shared/notes). */
+		if (serial_tx_pending())
+			deadline = min_u64(deadline, now + vmm->wire_fifo_ticks);
 		if (vm->intr_held_until > now)
 			deadline = min_u64(deadline, vm->intr_held_until);
 		if (kind == SLICE_TURN)
@@ -374,7 +396,7 @@ void vmm_run(struct vmm *vmm)
 			kprintf("kestrel: timeout reached after %lu ms\n", tsc_to_ms(now - vmm->start_tsc));
 			break;
 		}
-		sched_poll_host(vmm);
+		sched_host_service(vmm); /* at every slice's end: the monitor's clock needs no more */
 		/* The others' devices are looked at only when one of them has an
 		 * event due (or something else may have changed: wake_deadline 0);
 		 * each VM's own joined wake_deadline at the end of its slice. */
@@ -392,9 +414,13 @@ void vmm_run(struct vmm *vmm)
 			if (!vmm->monitor_on)
 				break;
 		}
-		/* Idle: wait for the earliest device deadline or host input. */
-		uint64_t until = min_u64(vmm->wake_deadline, now + vmm->poll_ticks);
-		while (rdtsc() < until)
+		/* Idle: interrupts on (IRQ4, the host's only one) until the
+		 * earliest device deadline, host work, the monitor's next tick or
+		 * the timeout. */
+		uint64_t until = min_u64(vmm->wake_deadline, now + vmm->host_tick_ticks);
+		if (vmm->deadline_tsc)
+			until = min_u64(until, vmm->deadline_tsc);
+		while (rdtsc() < until && !sched_host_due(vmm))
 			cpu_pause();
 	}
 	vmm_console_drain_all(vmm);

@@ -2,6 +2,7 @@
  * share of the CPU and exits by reason (the SDM's names). */
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/serial.h"
 #include "kernel/tsc.h"
 #include "vmm/vmm.h"
 
@@ -64,6 +65,16 @@ static uint64_t summary_guest_ticks(const struct vm *vm)
 	return vm->cpu_ticks > host ? vm->cpu_ticks - host : 0;
 }
 
+/* How promptly the host served its console: the longest its wire sat idle
+ * while output waited (kernel/serial.c), i.e. how late the host came for a
+ * THRE interrupt while the guests ran. */
+static void summary_host(void)
+{
+	uint64_t idle = serial_wire_idle_max();
+	kprintf("kestrel: host wire idle with output waiting at most %lu TSC ticks (%lu us)\n", idle,
+		tsc_to_ns(idle) / 1000);
+}
+
 void vmm_print_summary(struct vmm *vmm)
 {
 	uint64_t total = rdtsc() - vmm->start_tsc, guests = 0;
@@ -92,4 +103,5 @@ void vmm_print_summary(struct vmm *vmm)
 		summary_ticks(vm);
 		summary_console(vm);
 	}
+	summary_host();
 }

@@ -9,6 +9,7 @@
 #include "kernel/mm.h"
 #include "kernel/paging.h"
 #include "kernel/panic.h"
+#include "kernel/serial.h"
 #include "kernel/string.h"
 #include "kernel/tsc.h"
 #include "vmm/load/loader.h"
@@ -280,9 +281,10 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 	cpuid_table_init(&vmm->cpuid, &vmm->caps);
 	vmm->quantum_ms = opt->quantum_ms;
 	vmm->quantum_ticks = tsc_from_ms(opt->quantum_ms);
-	vmm->poll_ticks = tsc_from_ms(1);
+	vmm->grace_ticks = tsc_from_ms(VMM_GRACE_MS);
+	vmm->wire_fifo_ticks = tsc_from_us(VMM_WIRE_FIFO_US);
 	vmm->boost_ticks = tsc_from_us(VMM_BOOST_US);
-	vmm->host_poll_ticks = tsc_from_us(VMM_HOST_POLL_US);
+	vmm->host_tick_ticks = tsc_from_ms(VMM_HOST_TICK_MS);
 	kprintf("kestrel: VMX on (VMCS revision 0x%x, preemption timer rate 2^%u, %s%s)\n", vmm->caps.revision,
 		vmm->caps.preemption_rate, vmm->caps.vpid ? "VPID" : "no VPID",
 		vmm->caps.ept_2mb ? ", 2 MiB EPT pages" : "");
@@ -299,6 +301,7 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 		kprintf("kestrel: running %u guest%s, quantum %lu ms\n", vmm->nvms, vmm->nvms == 1 ? "" : "s",
 			vmm->quantum_ms);
 	vmm->start_tsc = rdtsc();
+	serial_wire_reset(); /* the summary's measure of the wire starts with the guests */
 	if (opt->timeout_ms)
 		vmm->deadline_tsc = vmm->start_tsc + tsc_from_ms(opt->timeout_ms);
 }

@@ -32,8 +32,15 @@ struct vmm_options {
  * this long at once (sched.c, sched_boost): at 1 kHz ticks, a tenth of the
  * CPU at most, and charged to its next slice. */
 #define VMM_BOOST_US 100
-/* The host console is looked at no more often than this on exits. */
-#define VMM_HOST_POLL_US 200
+/* The monitor's clock runs at least this often, idle or not (sched.c,
+ * sched_host_service): partial lines show after 250 ms, top redraws each second. */
+#define VMM_HOST_TICK_MS 10
+/* An interrupt handler runs this long past its slice's end to reach its EOI,
+ * and a storm's next interrupt is held at most this long (sched.c). */
+#define VMM_GRACE_MS 1
+/* One 16-byte FIFO load on the host's wire at 115200 baud (16 x 86.8 us):
+ * while output waits, the host comes back at least this often. */
+#define VMM_WIRE_FIFO_US 1389
 
 struct vmm {
 	struct vmx_caps caps;
@@ -46,9 +53,10 @@ struct vmm {
 	uint64_t quantum_ms;
 	uint64_t start_tsc, deadline_tsc; /* deadline 0: no timeout */
 	uint64_t first_entry_tsc;         /* TSC at the first VM entry (the boot's length, make bench) */
-	uint64_t poll_ticks;              /* host console polling period */
+	uint64_t grace_ticks;             /* VMM_GRACE_MS */
+	uint64_t wire_fifo_ticks;         /* VMM_WIRE_FIFO_US */
 	uint64_t boost_ticks;             /* a runnable VM's boost (sched.c) */
-	uint64_t host_poll_ticks, next_host_poll; /* host console polling on exits */
+	uint64_t host_tick_ticks;         /* the longest idle wait between host services */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
 	unsigned console_next;            /* whose console line drains first (guest_console.c) */
 	bool monitor_on;
@@ -83,5 +91,8 @@ void vmm_guest_console_init(struct vmm *vmm);
 void vmm_console_drain(struct vmm *vmm);
 /* Everything still on every guest's line (before the summary). */
 void vmm_console_drain_all(struct vmm *vmm);
+/* Keystrokes wait for a guest (conmux's queue) whose COM1 receive FIFO has
+ * room now (vmm/monitor_ops.c). */
+bool vmm_rx_room(const struct vmm *vmm);
 
 #endif

@@ -12,7 +12,7 @@
 
 static char out[1 << 16];
 static size_t out_len;
-static uint8_t rx_got[2][1024];
+static uint8_t rx_got[2][CONMUX_RXQ_SIZE + 64];
 static size_t rx_len[2];
 static size_t rx_cap[2]; /* the fake receive FIFO takes this many bytes in all */
 
@@ -400,10 +400,10 @@ static void test_send_queue_overflow(void **state)
 	assert_string_equal(out, "");
 	for (int i = 0; i < 45; i++)
 		conmux_send(&cm, 0, 'x');
-	assert_string_equal(out, "\a\r\nkestrel: alpha is not reading its input; 256 keystrokes "
+	assert_string_equal(out, "\a\r\nkestrel: alpha is not reading its input; 8192 keystrokes "
 				 "queued, dropping more\r\n");
 	clear_out();
-	rx_cap[0] = 1000;
+	rx_cap[0] = CONMUX_RXQ_SIZE + 64;
 	conmux_tick(&cm, 1);
 	assert_int_equal(rx_len[0], CONMUX_RXQ_SIZE);
 	assert_int_equal(rx_got[0][255], 255);

@@ -30,7 +30,7 @@ struct fake_vm {
 	uint8_t ram[4096 + 16];
 	size_t ram_size;
 	size_t fifo_cap; /* receive FIFO: bytes it takes in all */
-	uint8_t rx[8192];
+	uint8_t rx[2 * CONMUX_RXQ_SIZE];
 	size_t rx_len;
 };
 
@@ -737,10 +737,10 @@ static void test_queued_input(void **state)
 	clear_out();
 	for (int i = 0; i < CONMUX_RXQ_SIZE + 10; i++)
 		monitor_input(&mon, 'z');
-	assert_string_equal(out, "\a\r\nkestrel: rm16 is not reading its input; 256 keystrokes queued, "
+	assert_string_equal(out, "\a\r\nkestrel: rm16 is not reading its input; 8192 keystrokes queued, "
 				 "dropping more\r\n");
 	clear_out();
-	vms[1].fifo_cap = 1000;
+	vms[1].fifo_cap = 2 * CONMUX_RXQ_SIZE;
 	monitor_tick(&mon, 3);
 	assert_int_equal(vms[1].rx_len, 6 + CONMUX_RXQ_SIZE);
 	assert_string_equal(out, "\a\r\nkestrel: rm16 is reading input again; 10 keystrokes were lost\r\n");

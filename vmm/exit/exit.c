@@ -41,7 +41,7 @@ static enum exit_action exit_external_interrupt(struct vm *vm, const struct vm_e
 	(void)vm;
 	(void)e;
 	/* Let the host IDT take it: a short window with interrupts on. */
-	__asm__ volatile("sti; nop; cli");
+	cpu_interrupt_window();
 	return EXIT_LOOK;
 }
 

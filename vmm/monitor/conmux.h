@@ -13,7 +13,7 @@
 #define CONMUX_MAX_GUESTS 64   /* VM ids 0..63 are buffered; output of others is dropped */
 #define CONMUX_RING_SIZE  4096 /* bytes of output kept per guest, oldest dropped first */
 #define CONMUX_LINE_MAX   160  /* a partial line is shown once it is this long */
-#define CONMUX_RXQ_SIZE   256  /* keystrokes waiting for a full guest receive FIFO */
+#define CONMUX_RXQ_SIZE   8192 /* keystrokes waiting for a full guest receive FIFO: a 4 KiB paste, twice */
 #define CONMUX_FLUSH_NS   250000000ull /* a partial line is shown after 250 ms of silence */
 #define CONMUX_HOST       CONMUX_MAX_GUESTS /* line owner for host messages */
 #define CONMUX_OWNER_WORDS (CONMUX_HOST / 64 + 1) /* 64-bit words of one bit per line owner */
