@@ -396,7 +396,12 @@ void vmm_run(struct vmm *vmm)
 			kprintf("kestrel: timeout reached after %lu ms\n", tsc_to_ms(now - vmm->start_tsc));
 			break;
 		}
-		sched_host_service(vmm); /* at every slice's end: the monitor's clock needs no more */
+		/* Between slices: the host's work if there is any, and the monitor's
+		 * clock (and so guests' console output) at least every tick. */
+		if (now >= vmm->next_host_tick || sched_host_due(vmm)) {
+			sched_host_service(vmm);
+			vmm->next_host_tick = now + vmm->host_tick_ticks;
+		}
 		/* The others' devices are looked at only when one of them has an
 		 * event due (or something else may have changed: wake_deadline 0);
 		 * each VM's own joined wake_deadline at the end of its slice. */

@@ -33,8 +33,11 @@ struct vmm_options {
  * CPU at most, and charged to its next slice. */
 #define VMM_BOOST_US 100
 /* The monitor's clock runs at least this often, idle or not (sched.c,
- * sched_host_service): partial lines show after 250 ms, top redraws each second. */
-#define VMM_HOST_TICK_MS 10
+ * sched_host_service): partial lines show after 250 ms, top redraws each
+ * second, guests' console output moves to the host's wire. More often when
+ * there is work: the host's UART interrupts when it has input, and when its
+ * ring runs low (SERIAL_TX_LOW, 44 ms of output ahead). */
+#define VMM_HOST_TICK_MS 25
 /* An interrupt handler runs this long past its slice's end to reach its EOI,
  * and a storm's next interrupt is held at most this long (sched.c). */
 #define VMM_GRACE_MS 1
@@ -57,6 +60,7 @@ struct vmm {
 	uint64_t wire_fifo_ticks;         /* VMM_WIRE_FIFO_US */
 	uint64_t boost_ticks;             /* a runnable VM's boost (sched.c) */
 	uint64_t host_tick_ticks;         /* the longest idle wait between host services */
+	uint64_t next_host_tick;          /* the monitor's clock is due then (vmm_run) */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
 	unsigned console_next;            /* whose console line drains first (guest_console.c) */
 	bool monitor_on;
