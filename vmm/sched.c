@@ -278,7 +278,7 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind,
 		uint64_t deadline = overrun_end == UINT64_MAX ? vm->slice_end : overrun_end;
 		/* Output waits on the host's wire: come back when its FIFO has
 		 * drained, for a guest that runs with interrupts off takes no
-		 * external-interrupt exit in Bochs 2.7 (../shared/notes). */
+		 * external-interrupt exit in Bochs 2.7 (sched_host_due). */
 		if (serial_tx_pending())
 			deadline = min_u64(deadline, now + vmm->wire_fifo_ticks);
 		if (vm->intr_held_until > now)
@@ -331,6 +331,8 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 	if (vm->state == VM_BLOCKED)
 		vm->blocked_since_slice = true;
 	vm->runnable_since = end;
+	if (vm->console.len)
+		vmm->next_host_tick = 0; /* what it wrote goes to the wire now, not at the next tick */
 	isa_set_on_cpu(&vm->isa, end, false);
 	/* Off the CPU now: its next event joins the others' (sched_find_due). */
 	if (sched_look_at(vmm, vm, end))
