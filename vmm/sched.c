@@ -333,10 +333,15 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 	vm->runnable_since = end;
 	if (vm->console.len)
 		vmm->next_host_tick = 0; /* what it wrote goes to the wire now, not at the next tick */
-	isa_set_on_cpu(&vm->isa, end, false);
 	/* Off the CPU now: its next event joins the others' (sched_find_due). */
-	if (sched_look_at(vmm, vm, end))
+	if (isa_leave_cpu(&vm->isa, end, vm->dev_deadline)) {
+		if (vm->state == VM_RUNNING || vm->state == VM_BLOCKED) { /* not due: sched_look_at's answer */
+			vm->intr_seen = false;
+			vmm->wake_deadline = min_u64(vmm->wake_deadline, vm->dev_deadline);
+		}
+	} else if (sched_look_at(vmm, vm, end)) {
 		vmm->wake_deadline = end;
+	}
 }
 
 /* How many VMs share the CPU in turn now. */

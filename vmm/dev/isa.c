@@ -174,6 +174,16 @@ void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on)
 	isa->on_cpu = on;
 }
 
+bool isa_leave_cpu(struct isa *isa, uint64_t now, uint64_t deadline)
+{
+	if (now < deadline && !isa->pic.master.isr && !isa->pic.slave.isr && !isa_intr(isa)) {
+		isa->on_cpu = false;
+		return true;
+	}
+	isa_set_on_cpu(isa, now, false);
+	return false;
+}
+
 enum isa_device { ISA_NONE, ISA_PIC, ISA_PIT, ISA_COM1, ISA_COM2, ISA_RTC };
 
 /* Who decodes each port below 0x400, the ISA range a PC/AT decodes 10 bits
