@@ -318,9 +318,10 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 		vm->wait_max = start - vm->runnable_since;
 	vm->slice_end = start + length;
 	vm->blocked_since_slice = false;
-	isa_set_on_cpu(&vm->isa, start, true);
-	vm->dev_deadline = 0;
-	/* Its devices are current at start: the first entry needs no more. */
+	/* Its board is current at start (or quiet until its deadline): the
+	 * first entry needs no more. */
+	if (!isa_enter_cpu(&vm->isa, start, vm->dev_deadline))
+		vm->dev_deadline = 0; /* ask its board again at the first entry */
 	if (!vm->restarting)
 		sched_run_vcpu(vmm, vm, kind, start);
 	else if (sched_restart(vm))

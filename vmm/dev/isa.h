@@ -71,6 +71,8 @@ void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
  * interrupt, so it is coalesced or masked either way), and true says the
  * deadline stands off the CPU too. Otherwise isa_set_on_cpu(now, false). */
 bool isa_leave_cpu(struct isa *isa, uint64_t now, uint64_t deadline);
+/* The same as the guest gets the CPU back: true when its deadline stands. */
+bool isa_enter_cpu(struct isa *isa, uint64_t now, uint64_t deadline);
 /* After isa_advance(now): TSC time of the next device event that can raise
  * the PIC's INTR (an OUT0 edge that would, a UART event, an RTC flag whose
  * enable is set while IRQ8 could interrupt), or UINT64_MAX.
