@@ -5,16 +5,17 @@
   python3 scripts/exitprofile.py --switch [--exits 9]
 
 Boots the exit benchmark guest (tests/guests/exitbench.c) in Bochs with its
-debugger, lets the handler run --skip times (into the benchmark's steady
+debugger (physical breakpoints: the guests' own code may sit at the same
+linear addresses), lets the handler run --skip times (into the benchmark's steady
 loop), then traces every instruction from the next VM exit's landing point
 (vmx_exit_point) to the VM entry after it, and prints how many of them each
 kernel function executed. Bochs executes one instruction per step, so the
 total is the exit's host cost as the benchmark measures it.
 
 --switch boots two switchbench guests instead and profiles the path from the
-exit that ends a slice to the other VCPU's entry: it stops at a slice start
-(isa_set_on_cpu), lets --exits exits land, and traces from the next one
-until an entry that follows a VMPTRLD."""
+exit that ends a slice to the other VCPU's entry: it stops at a
+VMX-preemption timer exit (exit_resume), lets --exits more exits land, and
+traces from the next one until an entry that follows a VMPTRLD."""
 import argparse
 import bisect
 import os
@@ -65,9 +66,9 @@ def main():
     bochsrc.write(rc, bochsrc.config(iso, log, f"com1: enabled=1, mode=file, dev={serial}"))
     script = os.path.join(OUT, "exitprofile.rc")
     with open(script, "w") as fh:
-        first = "isa_set_on_cpu" if args.switch else args.handler
-        fh.write(f"lb 0x{where[first]:x}\n" + "c\n" * args.skip)
-        fh.write(f"d 1\nlb 0x{where['vmx_exit_point']:x}\n" + "c\n" * (1 + (args.exits if args.switch else 0)))
+        first = "exit_resume" if args.switch else args.handler
+        fh.write(f"pb 0x{where[first]:x}\n" + "c\n" * args.skip)
+        fh.write(f"d 1\npb 0x{where['vmx_exit_point']:x}\n" + "c\n" * (1 + (args.exits if args.switch else 0)))
         fh.write(f"trace on\ns {args.steps * (4 if args.switch else 1)}\nquit\n")
     r = subprocess.run(["bochs", "-q", "-f", rc, "-rc", script], stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, timeout=600, cwd=OUT)
