@@ -278,8 +278,9 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind,
 		uint64_t deadline = overrun_end == UINT64_MAX ? vm->slice_end : overrun_end;
 		/* Output waits on the host's wire: come back when its FIFO has
 		 * drained, for a guest that runs with interrupts off takes no
-		 * external-interrupt exit in Bochs 2.7 (sched_host_due). */
-		if (serial_tx_pending())
+		 * external-interrupt exit in Bochs 2.7 (sched_host_due); one with
+		 * them on exits for the host's IRQ4. */
+		if (serial_tx_pending() && !(vcpu_rflags() & RFLAGS_IF))
 			deadline = min_u64(deadline, now + vmm->wire_fifo_ticks);
 		if (vm->intr_held_until > now)
 			deadline = min_u64(deadline, vm->intr_held_until);
