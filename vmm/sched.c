@@ -176,12 +176,17 @@ static bool sched_look_at(struct vmm *vmm, struct vm *vm, uint64_t now)
 static struct vm *sched_find_due(struct vmm *vmm, uint64_t now, const struct vm *cur)
 {
 	struct vm *first = 0;
+	unsigned runnable = 0;
 	vmm->wake_deadline = UINT64_MAX;
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
 		if (vm != cur && sched_look_at(vmm, vm, now) && !first)
 			first = vm;
+		runnable += vm->state == VM_RUNNING;
 	}
+	/* For the slices' length: counted when all are looked at, so a VM that
+	 * blocked since counts until the next look (its slices are shorter). */
+	vmm->runnable = runnable;
 	if (first)
 		vmm->wake_deadline = now;
 	return first;
@@ -346,15 +351,6 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 	}
 }
 
-/* How many VMs share the CPU in turn now. */
-static unsigned sched_runnable(const struct vmm *vmm)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < vmm->nvms; i++)
-		n += vmm->vms[i].state == VM_RUNNING;
-	return n;
-}
-
 /*
  * A regular slice: one quantum, or with more than SCHED_ROUND_QUANTA VMs
  * runnable an equal share of that many quanta (a round then lasts as long
@@ -367,11 +363,8 @@ static unsigned sched_runnable(const struct vmm *vmm)
 static uint64_t sched_slice_length(struct vmm *vmm, struct vm *vm)
 {
 	uint64_t q = vmm->quantum_ticks;
-	if (vmm->nvms > SCHED_ROUND_QUANTA) {
-		unsigned n = sched_runnable(vmm);
-		if (n > SCHED_ROUND_QUANTA)
-			q = q * SCHED_ROUND_QUANTA / n;
-	}
+	if (vmm->runnable > SCHED_ROUND_QUANTA)
+		q = q * SCHED_ROUND_QUANTA / vmm->runnable;
 	uint64_t debt = min_u64(vm->slice_debt, q - q / 10);
 	vm->slice_debt -= debt;
 	return q - debt;

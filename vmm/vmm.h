@@ -62,6 +62,7 @@ struct vmm {
 	uint64_t host_tick_ticks;         /* the longest idle wait between host services */
 	uint64_t next_host_tick;          /* the monitor's clock is due then (vmm_run) */
 	uint64_t wake_deadline;           /* earliest device event of a blocked VM */
+	unsigned runnable;                /* VMs in the round robin at the last sched_find_due */
 	unsigned console_next;            /* whose console line drains first (guest_console.c) */
 	bool monitor_on;
 	bool ended_notice; /* "all guests have ended" was said */
