@@ -326,7 +326,7 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 	vm->blocked_since_slice = false;
 	/* Its board is current at start (or quiet until its deadline): the
 	 * first entry needs no more. */
-	if (!isa_enter_cpu(&vm->isa, start, vm->dev_deadline))
+	if (!isa_handover(&vm->isa, start, true, vm->dev_deadline))
 		vm->dev_deadline = 0; /* ask its board again at the first entry */
 	if (!vm->restarting)
 		sched_run_vcpu(vmm, vm, kind, start);
@@ -341,7 +341,7 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 	if (vm->console.len)
 		vmm->next_host_tick = 0; /* what it wrote goes to the wire now, not at the next tick */
 	/* Off the CPU now: its next event joins the others' (sched_find_due). */
-	if (isa_leave_cpu(&vm->isa, end, vm->dev_deadline)) {
+	if (isa_handover(&vm->isa, end, false, vm->dev_deadline)) {
 		if (vm->state == VM_RUNNING || vm->state == VM_BLOCKED) { /* not due: sched_look_at's answer */
 			vm->intr_seen = false;
 			vmm->wake_deadline = min_u64(vmm->wake_deadline, vm->dev_deadline);

@@ -174,30 +174,15 @@ void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on)
 	isa->on_cpu = on;
 }
 
-/* Nothing in service or requested, the next event ahead: on or off the CPU
- * the board does the same until deadline. */
-static bool isa_quiet_until(const struct isa *isa, uint64_t now, uint64_t deadline)
+bool isa_handover(struct isa *isa, uint64_t now, bool on, uint64_t deadline)
 {
-	return now < deadline && !isa->pic.master.isr && !isa->pic.slave.isr && !isa_intr(isa);
-}
-
-bool isa_leave_cpu(struct isa *isa, uint64_t now, uint64_t deadline)
-{
-	if (isa_quiet_until(isa, now, deadline)) {
-		isa->on_cpu = false;
+	/* Nothing in service or requested, the next event ahead: on or off the
+	 * CPU the board does the same until deadline. */
+	if (now < deadline && !isa->pic.master.isr && !isa->pic.slave.isr && !isa_intr(isa)) {
+		isa->on_cpu = on;
 		return true;
 	}
-	isa_set_on_cpu(isa, now, false);
-	return false;
-}
-
-bool isa_enter_cpu(struct isa *isa, uint64_t now, uint64_t deadline)
-{
-	if (isa_quiet_until(isa, now, deadline)) {
-		isa->on_cpu = true;
-		return true;
-	}
-	isa_set_on_cpu(isa, now, true);
+	isa_set_on_cpu(isa, now, on);
 	return false;
 }
 

@@ -64,15 +64,13 @@ void isa_sync(struct isa *isa);
  * CPU (another VM runs) are owed and delivered late; edges while it runs
  * coalesce as on a PC. */
 void isa_set_on_cpu(struct isa *isa, uint64_t now, bool on);
-/* The guest loses the CPU at now, its next event at deadline as
- * isa_next_deadline gave it on the CPU. With nothing in service or
- * requested and that event still ahead, on and off the CPU are the same
- * until then: nothing needs advancing (an edge before deadline could not
- * interrupt, so it is coalesced or masked either way), and true says the
- * deadline stands off the CPU too. Otherwise isa_set_on_cpu(now, false). */
-bool isa_leave_cpu(struct isa *isa, uint64_t now, uint64_t deadline);
-/* The same as the guest gets the CPU back: true when its deadline stands. */
-bool isa_enter_cpu(struct isa *isa, uint64_t now, uint64_t deadline);
+/* isa_set_on_cpu at a slice's end or start, deadline the board's next event
+ * as isa_next_deadline last gave it. With nothing in service or requested
+ * and that event still ahead, on and off the CPU are the same until then:
+ * nothing needs advancing (an edge before deadline could not interrupt, so
+ * it is coalesced or masked either way), and true says the deadline stands
+ * as it is. */
+bool isa_handover(struct isa *isa, uint64_t now, bool on, uint64_t deadline);
 /* After isa_advance(now): TSC time of the next device event that can raise
  * the PIC's INTR (an OUT0 edge that would, a UART event, an RTC flag whose
  * enable is set while IRQ8 could interrupt), or UINT64_MAX.
