@@ -12,7 +12,7 @@
  * under 2.7 KiB. Larger components (AMX tiles) are not offered to guests. */
 #define XCR0_SWITCHED 0xE7ull
 
-static uint64_t xcr0_mask;
+uint64_t fpu_xcr0_components;
 
 void fpu_init(void)
 {
@@ -23,12 +23,9 @@ void fpu_init(void)
 		return;
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	struct cpuid_regs d = cpuid(0xD, 0);
-	xcr0_mask = (((uint64_t)d.edx << 32) | d.eax) & XCR0_SWITCHED;
-	write_xcr0(xcr0_mask);
+	fpu_xcr0_components = (((uint64_t)d.edx << 32) | d.eax) & XCR0_SWITCHED;
+	write_xcr0(fpu_xcr0_components);
 	if (cpuid(0xD, 0).ebx > FPU_AREA_SIZE) /* EBX: size for the XCR0 now set */
 		panic("XSAVE area of %u bytes does not fit in %u", cpuid(0xD, 0).ebx, FPU_AREA_SIZE);
 	write_xcr0(1);
 }
-
-bool fpu_has_xsave(void) { return xcr0_mask != 0; }
-uint64_t fpu_xcr0_mask(void) { return xcr0_mask; }

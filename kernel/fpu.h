@@ -11,9 +11,11 @@
 
 /* Enable FXSAVE (CR4.OSFXSR) and, where the CPU has it, XSAVE (CR4.OSXSAVE). */
 void fpu_init(void);
-bool fpu_has_xsave(void);
 /* The XCR0 components Kestrel saves, restores and lets guests enable: those
- * the CPU has whose state fits in FPU_AREA_SIZE. 0 without XSAVE. */
-uint64_t fpu_xcr0_mask(void);
+ * the CPU has whose state fits in FPU_AREA_SIZE. 0 without XSAVE. Set once
+ * by fpu_init; read inline, as every VCPU switch asks. */
+extern uint64_t fpu_xcr0_components;
+static inline uint64_t fpu_xcr0_mask(void) { return fpu_xcr0_components; }
+static inline bool fpu_has_xsave(void) { return fpu_xcr0_components != 0; }
 
 #endif

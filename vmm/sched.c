@@ -24,7 +24,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
  * own, and Bochs 2.7 makes none for a guest that runs with RFLAGS.IF clear
  * (an external-interrupt exit comes only when its IF is set), so there an
  * exit of any kind is when the host hears its UART. A handful of
- * instructions when nothing is due: the exit path asks after every exit.
+ * instructions when nothing is due: the scheduler asks after every exit
+ * that reaches it and between slices.
  */
 static inline bool sched_host_due(const struct vmm *vmm)
 {
@@ -34,8 +35,9 @@ static inline bool sched_host_due(const struct vmm *vmm)
 
 /* The host console: what the operator typed to the monitor, guests' console
  * output to the wire, the monitor's clock (queued keystrokes, partial lines
- * after 250 ms, top each second). Run when sched_host_due, at the end of
- * every slice and while idle: at least every slice, all the clock needs. */
+ * after 250 ms, top each second). Run when sched_host_due, between slices at
+ * least every VMM_HOST_TICK_MS (and at once after a slice that left console
+ * output), and while idle. */
 static void sched_host_service(struct vmm *vmm)
 {
 	serial_work_done();

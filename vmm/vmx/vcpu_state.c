@@ -38,14 +38,16 @@ static void fpu_save(struct vcpu *v)
 	__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
 }
 
-static void fpu_restore(struct vcpu *v)
+/* mask_set: XCR0 holds every component already (fpu_save just ran). */
+static void fpu_restore(struct vcpu *v, bool mask_set)
 {
 	void *area = (void *)(uintptr_t)v->fpu_pa;
 	if (!fpu_has_xsave()) {
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 		return;
 	}
-	write_xcr0(fpu_xcr0_mask());
+	if (!mask_set)
+		write_xcr0(fpu_xcr0_mask());
 	__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(~0u), "d"(~0u) : "memory");
 	write_xcr0(v->xcr0);
 }
@@ -96,7 +98,7 @@ void vcpu_load(struct vcpu *v)
 	}
 	if (vmptrld(v->vmcs_pa))
 		panic("VMPTRLD of VMCS 0x%lx failed", v->vmcs_pa);
-	fpu_restore(v);
+	fpu_restore(v, current != 0);
 	msrs_restore(v->caps, current ? &current->msrs : 0, &v->msrs);
 	current = v;
 }
@@ -130,7 +132,7 @@ void vcpu_fpu_init(struct vcpu *v)
 	*(uint64_t *)(a + 512) = 3;
 	v->xcr0 = 1;
 	if (current == v)
-		fpu_restore(v);
+		fpu_restore(v, false);
 }
 
 int vcpu_run(struct vcpu *v, uint32_t preemption_timer, vcpu_exit_fn on_exit, void *ctx)
