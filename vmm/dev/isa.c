@@ -217,6 +217,7 @@ static enum isa_device isa_device(const struct isa *isa, uint16_t port)
 
 bool isa_decodes(const struct isa *isa, uint16_t port) { return isa_device(isa, port) != ISA_NONE; }
 
+/* isa_io's answer (vmm/dev/isa.h), from each device's own rule. */
 static bool isa_device_effect(const struct isa *isa, enum isa_device d, bool in, uint16_t port, unsigned size,
 			      uint32_t val)
 {
@@ -237,11 +238,6 @@ static bool isa_device_effect(const struct isa *isa, enum isa_device d, bool in,
 		break;
 	}
 	return false;
-}
-
-bool isa_io_has_effect(const struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t val)
-{
-	return isa_device_effect(isa, isa_device(isa, port), in, port, size, val);
 }
 
 /* Lines whose service an access just ended (their ISR bit cleared) while

@@ -45,15 +45,13 @@ void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
  * it at 2000-01-01 00:00:00, counted from now). */
 void isa_set_rtc(struct isa *isa, const struct rtc_time *t, uint64_t at);
 /* Guest port access at the time of the last isa_advance (call it first).
- * Returns isa_io_has_effect's answer for it, false for a port none of the
- * devices decodes (isa_decodes). */
+ * Returns whether it can have changed the board's interrupt state or its
+ * next deadline (isa_intr, isa_next_deadline), so that they need asking
+ * again: any write but a PIT latch, and reads that change a device (a
+ * UART's receive buffer or sticky bits, RTC register C, a PIC poll); reads
+ * that only look, the bulk of a guest's polling, cannot. False for a port
+ * none of the devices decodes (isa_decodes). */
 bool isa_io(struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t *val);
-/* Whether an access can change the board's interrupt state or its next
- * deadline (isa_intr, isa_next_deadline), so that they need asking again:
- * any write but a PIT latch, and reads that change a device (a UART's
- * receive buffer or sticky bits, RTC register C, a PIC poll). Reads that
- * only look, the bulk of a guest's polling, cannot. */
-bool isa_io_has_effect(const struct isa *isa, bool in, uint16_t port, unsigned size, uint32_t val);
 /* Whether port belongs to one of the board's devices (isa_io would take it). */
 bool isa_decodes(const struct isa *isa, uint16_t port);
 void isa_advance(struct isa *isa, uint64_t now);
