@@ -187,6 +187,112 @@ static void test_out_of_pages(void **state)
 	done(&ept);
 }
 
+/* A 2 MiB leaf split for one page's rights: that page alone loses them,
+ * its 511 neighbours and the rest of RAM translate as before, and one table
+ * more is in use; giving the rights back and merging restores the 2 MiB leaf
+ * and frees the table. */
+static void test_protect_splits_and_merge_restores(void **state)
+{
+	(void)state;
+	struct ept ept;
+	assert_true(ept_init(&ept, true));
+	assert_true(ept_map_range(&ept, 0, HPA_2M, 4 * MIB));
+	unsigned tables = ept.tables, live = pages_live;
+	uint64_t gpa = 2 * MIB + 5 * PAGE_SIZE, hpa, size;
+	unsigned rights;
+	bool lost;
+	assert_true(ept_protect(&ept, gpa, EPT_PAGE_R, &lost));
+	assert_true(lost); /* W and X went: INVEPT */
+	assert_int_equal(ept.tables, tables + 1);
+	assert_int_equal(pages_live, live + 1);
+	assert_true(ept_lookup(&ept, gpa + 123, &hpa, &rights, &size));
+	assert_int_equal(hpa, HPA_2M + gpa + 123);
+	assert_int_equal(rights, EPT_PAGE_R);
+	assert_int_equal(size, PAGE_SIZE);
+	for (uint64_t g = 2 * MIB; g < 4 * MIB; g += PAGE_SIZE) {
+		if (g == gpa)
+			continue;
+		assert_true(ept_lookup(&ept, g, &hpa, &rights, &size));
+		assert_int_equal(hpa, HPA_2M + g);
+		assert_int_equal(rights, EPT_PAGE_RWX);
+		assert_int_equal(size, PAGE_SIZE);
+	}
+	assert_true(ept_lookup(&ept, MIB, &hpa, &rights, &size));
+	assert_int_equal(size, LARGE_PAGE_SIZE); /* the other 2 MiB is untouched */
+	assert_false(ept_merge(&ept, gpa)); /* not uniform yet */
+	assert_true(ept_protect(&ept, gpa, EPT_PAGE_RWX, &lost));
+	assert_false(lost); /* rights only given back: no INVEPT needed */
+	assert_true(ept_merge(&ept, gpa));
+	assert_int_equal(ept.tables, tables);
+	assert_int_equal(pages_live, live);
+	assert_true(ept_lookup(&ept, gpa, &hpa, &rights, &size));
+	assert_int_equal(size, LARGE_PAGE_SIZE);
+	assert_int_equal(hpa, HPA_2M + gpa);
+	assert_int_equal(rights, EPT_PAGE_RWX);
+	expect_ram(&ept, 4 * MIB, HPA_2M, 4 * MIB); /* the CPU's walk sees what it saw first */
+	ept_destroy(&ept);
+	assert_int_equal(pages_live, 0);
+}
+
+/* A page with no rights at all is still RAM to Kestrel: its rights come
+ * back, and uniform no-access pages merge like any others. */
+static void test_no_access_pages_stay_ram(void **state)
+{
+	(void)state;
+	struct ept ept;
+	assert_true(ept_init(&ept, true));
+	assert_true(ept_map_range(&ept, 0, HPA_2M, 2 * MIB));
+	bool lost;
+	for (uint64_t g = 0; g < 2 * MIB; g += PAGE_SIZE)
+		assert_true(ept_protect(&ept, g, 0, &lost));
+	uint64_t hpa, size;
+	unsigned rights;
+	assert_true(ept_lookup(&ept, 4096, &hpa, &rights, &size));
+	assert_int_equal(rights, 0);
+	assert_true(ept_merge(&ept, 0));
+	assert_true(ept_lookup(&ept, 4096, &hpa, &rights, &size));
+	assert_int_equal(size, LARGE_PAGE_SIZE);
+	assert_int_equal(rights, 0);
+	assert_true(ept_protect(&ept, 4096, EPT_PAGE_RWX, &lost)); /* splits the no-access leaf */
+	assert_false(lost);
+	assert_true(ept_lookup(&ept, 4096, &hpa, &rights, &size));
+	assert_int_equal(rights, EPT_PAGE_RWX);
+	assert_int_equal(hpa, HPA_2M + 4096);
+	ept_destroy(&ept);
+	assert_int_equal(pages_live, 0);
+}
+
+/* Refused, with nothing changed: rights the EPT cannot hold (write-only,
+ * execute-only, bits beyond RWX), a page beyond RAM, a split without a
+ * free page; and a merge of pages that do not map contiguous memory. */
+static void test_protect_refuses(void **state)
+{
+	(void)state;
+	struct ept ept;
+	assert_true(ept_init(&ept, true));
+	assert_true(ept_map_range(&ept, 0, HPA_2M, 2 * MIB + 8 * KIB));
+	bool lost;
+	unsigned tables = ept.tables;
+	assert_false(ept_protect(&ept, 0, EPT_PAGE_W, &lost));
+	assert_false(ept_protect(&ept, 0, EPT_PAGE_X, &lost));
+	assert_false(ept_protect(&ept, 0, 8, &lost));
+	assert_false(ept_protect(&ept, 2 * MIB + 8 * KIB, EPT_PAGE_R, &lost)); /* past RAM, same table */
+	assert_false(ept_protect(&ept, 64 * MIB, EPT_PAGE_R, &lost));          /* no table at all */
+	pages_left = 0;
+	assert_false(ept_protect(&ept, 0, EPT_PAGE_R, &lost)); /* the split needs a page */
+	assert_false(lost);
+	assert_int_equal(ept.tables, tables);
+	uint64_t hpa, size;
+	unsigned rights;
+	assert_true(ept_lookup(&ept, 0, &hpa, &rights, &size));
+	assert_int_equal(size, LARGE_PAGE_SIZE);
+	assert_int_equal(rights, EPT_PAGE_RWX);
+	assert_false(ept_merge(&ept, 2 * MIB)); /* 8 KiB of RAM in that 2 MiB: not a whole one */
+	assert_false(ept_lookup(&ept, 2 * MIB + 8 * KIB, &hpa, &rights, &size));
+	ept_destroy(&ept);
+	assert_int_equal(pages_live, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +303,9 @@ int main(void)
 		cmocka_unit_test_setup(test_no_large_pages_when_the_cpu_has_none, fresh),
 		cmocka_unit_test_setup(test_a_whole_gib_of_large_pages, fresh),
 		cmocka_unit_test_setup(test_out_of_pages, fresh),
+		cmocka_unit_test_setup(test_protect_splits_and_merge_restores, fresh),
+		cmocka_unit_test_setup(test_no_access_pages_stay_ram, fresh),
+		cmocka_unit_test_setup(test_protect_refuses, fresh),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #define EPT_RWX (EPT_R | EPT_W | EPT_X)
 #define EPT_MEMTYPE_WB (6ull << 3) /* leaf memory type, bits 5:3 */
 #define EPT_LARGE (1ull << 7)
+#define EPT_LEAF_BITS 0x7Full  /* R, W, X, memory type, IPAT: what a split 2 MiB leaf passes on */
+#define EPT_RAM (1ull << 11)   /* ignored by the CPU (SDM 3C table 29-6): "this leaf maps guest RAM" */
 #define EPT_ADDR 0x000FFFFFFFFFF000ull
 #define EPTP_MEMTYPE_WB 6ull
 #define EPTP_WALK_LENGTH_4 (3ull << 3) /* page-walk length minus one */
@@ -47,13 +49,13 @@ static bool ept_map_one(struct ept *ept, uint64_t gpa, uint64_t hpa, bool large)
 		return false;
 	uint64_t *pde = &pd[(gpa >> 21) & 511];
 	if (large) {
-		*pde = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_LARGE;
+		*pde = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_LARGE | EPT_RAM;
 		return true;
 	}
 	uint64_t *pt = ept_table(ept, pde);
 	if (!pt)
 		return false;
-	pt[(gpa >> 12) & 511] = hpa | EPT_RWX | EPT_MEMTYPE_WB;
+	pt[(gpa >> 12) & 511] = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_RAM;
 	return true;
 }
 
@@ -87,4 +89,97 @@ void ept_destroy(struct ept *ept)
 	if (ept->pml4_pa)
 		ept_free_table(ept->pml4_pa, 4);
 	*ept = (struct ept){0};
+}
+
+/* The PDE that covers gpa, or NULL where no page directory does. */
+static uint64_t *ept_pde(const struct ept *ept, uint64_t gpa)
+{
+	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
+	uint64_t e = pml4[(gpa >> 39) & 511];
+	if (!(e & EPT_RWX))
+		return 0;
+	const uint64_t *pdpt = phys_to_virt(e & EPT_ADDR);
+	e = pdpt[(gpa >> 30) & 511];
+	if (!(e & EPT_RWX))
+		return 0;
+	uint64_t *pd = phys_to_virt(e & EPT_ADDR);
+	return &pd[(gpa >> 21) & 511];
+}
+
+/* The 4 KiB leaf for gpa under a PDE that points to a page table. */
+static uint64_t *ept_pte(uint64_t pde, uint64_t gpa)
+{
+	uint64_t *pt = phys_to_virt(pde & EPT_ADDR);
+	return &pt[(gpa >> 12) & 511];
+}
+
+bool ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *rights, uint64_t *page_size)
+{
+	const uint64_t *pde = ept_pde(ept, gpa);
+	if (!pde || !(*pde & (EPT_RWX | EPT_RAM)))
+		return false;
+	uint64_t leaf = *pde, size = LARGE_PAGE_SIZE;
+	if (!(leaf & EPT_LARGE)) {
+		leaf = *ept_pte(leaf, gpa);
+		size = PAGE_SIZE;
+	}
+	if (!(leaf & EPT_RAM))
+		return false;
+	*hpa = (leaf & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
+	*rights = (unsigned)(leaf & EPT_RWX);
+	*page_size = size;
+	return true;
+}
+
+/* A 2 MiB leaf into a table of 512 4 KiB leaves with the same frames and
+ * bits: the same translation, finer grained. */
+static bool ept_split(struct ept *ept, uint64_t *pde)
+{
+	uint64_t pa = mm_alloc_page();
+	if (!pa)
+		return false;
+	uint64_t *pt = phys_to_virt(pa);
+	uint64_t frame = *pde & EPT_ADDR & ~(LARGE_PAGE_SIZE - 1), bits = (*pde & EPT_LEAF_BITS) | EPT_RAM;
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = (frame + i * PAGE_SIZE) | bits;
+	ept->tables++;
+	*pde = pa | EPT_RWX;
+	return true;
+}
+
+bool ept_protect(struct ept *ept, uint64_t gpa, unsigned rights, bool *lost)
+{
+	*lost = false;
+	if (rights & ~EPT_PAGE_RWX || (rights && !(rights & EPT_PAGE_R)))
+		return false;
+	uint64_t *pde = ept_pde(ept, gpa);
+	if (!pde || !(*pde & (EPT_RWX | EPT_RAM)))
+		return false;
+	if ((*pde & EPT_LARGE) && !ept_split(ept, pde))
+		return false;
+	uint64_t *pte = ept_pte(*pde, gpa);
+	if (!(*pte & EPT_RAM))
+		return false;
+	*lost = (*pte & EPT_RWX & ~(uint64_t)rights) != 0;
+	*pte = (*pte & ~EPT_RWX) | rights;
+	return true;
+}
+
+bool ept_merge(struct ept *ept, uint64_t gpa)
+{
+	uint64_t *pde = ept_pde(ept, gpa);
+	if (!ept->large_pages || !pde || !(*pde & EPT_RWX) || (*pde & EPT_LARGE))
+		return false;
+	const uint64_t *pt = phys_to_virt(*pde & EPT_ADDR);
+	uint64_t first = pt[0];
+	if (!(first & EPT_RAM) || (first & EPT_ADDR & (LARGE_PAGE_SIZE - 1)))
+		return false;
+	for (unsigned i = 1; i < 512; i++)
+		if (pt[i] != first + i * PAGE_SIZE)
+			return false;
+	uint64_t table = *pde & EPT_ADDR;
+	*pde = first | EPT_LARGE;
+	mm_free_contig(table, 1);
+	ept->tables--;
+	return true;
 }
