@@ -98,6 +98,18 @@ def test_interrupt_storm_beside_a_counter(alone):
         run.fail(f"beside storm the counter got {sum(got)} loops, alone {alone}")
 
 
+def test_floor_handler_cannot_keep_the_cpu(alone):
+    """floorhog turns the floor handler on over and over and exits without
+    end (CPUID): the floor's budget of exits hands each slice back, so the
+    counter keeps its half of the CPU."""
+    run = beside("floorhog", [("floorhog.elf", "floorhog")])
+    run.expect("[floorhog] floorhog: start")
+    got = loops(run, "[counter] ")
+    record("floorhog", got, alone)
+    if sum(got) < 0.45 * alone:
+        run.fail(f"beside floorhog the counter got {sum(got)} loops, alone {alone}")
+
+
 def test_reset_loop_of_a_large_guest(alone):
     """resetloop resets at its first instruction with 1 GiB of RAM: clearing
     it is its own time, in its own slices, so the counter keeps a fair half

@@ -53,7 +53,7 @@ static enum exit_action __attribute__((noinline)) hc_call(struct vm *vm, uint64_
 	case HC_BENCH_FLOOR:
 		/* Leaving is the floor handler's own: reached here, it was off. */
 		if (a0 == 1)
-			vcpu_bench_floor();
+			vcpu_bench_floor(&vm->vcpu);
 		break;
 	default:
 		ret = HC_ENOSYS;

@@ -18,8 +18,9 @@ struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t exit_tsc; /* the TSC as the last VM exit landed */
+	uint64_t floor_left; /* exits the floor handler may still take (vmm/vmx/vmx_floor.asm) */
 };
-_Static_assert(sizeof(struct guest_regs) == 16 * 8, "vmx_entry.asm offsets");
+_Static_assert(sizeof(struct guest_regs) == 17 * 8, "vmx_entry.asm and vmx_floor.asm offsets");
 
 /* State the VMCS does not switch but guests use natively: the SYSCALL and
  * SWAPGS MSRs, IA32_TSC_AUX (RDTSCP and RDPID read it), CR2 (written by the
@@ -73,9 +74,11 @@ typedef int64_t (*vcpu_exit_fn)(void *ctx);
  * 0 after an exit on_exit hands back, 1 for VMfailInvalid and 2 for
  * VMfailValid (vmm/vmx/vmx_entry.asm). */
 int vcpu_run(struct vcpu *v, uint32_t preemption_timer, vcpu_exit_fn on_exit, void *ctx);
-/* The floor handler (vmm/vmx/vmx_floor.asm) takes the current VMCS's exits
- * until one it does not handle, or HC_BENCH_FLOOR with RBX = 0. */
-void vcpu_bench_floor(void);
+/* The floor handler (vmm/vmx/vmx_floor.asm) takes v's exits (v loaded)
+ * until one it does not handle, HC_BENCH_FLOOR with RBX = 0, or
+ * VCPU_FLOOR_EXITS of them. */
+#define VCPU_FLOOR_EXITS 1024
+void vcpu_bench_floor(struct vcpu *v);
 /* After a VMfailValid: the VM-instruction error and the SDM's words for it. */
 unsigned vcpu_instruction_error(void);
 const char *vcpu_instruction_error_name(unsigned error);

@@ -147,8 +147,9 @@ int vcpu_run(struct vcpu *v, uint32_t preemption_timer, vcpu_exit_fn on_exit, vo
 
 void vmx_floor_exit_point(void); /* vmm/vmx/vmx_floor.asm */
 
-void vcpu_bench_floor(void)
+void vcpu_bench_floor(struct vcpu *v)
 {
+	v->regs.floor_left = VCPU_FLOOR_EXITS;
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_floor_exit_point);
 }
 

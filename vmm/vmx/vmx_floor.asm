@@ -10,6 +10,10 @@
 ;   IN      AL, AX or EAX all ones (an empty bus); OUT nothing
 ;   RDMSR   EDX:EAX = 0
 ; Only RCX and RDX are needed as scratch; they wait on the host stack.
+; It takes at most floor_left exits (struct guest_regs, set by
+; vcpu_bench_floor) and then leaves as for any other: the VMX-preemption
+; timer restarts from its VMCS value at every entry, so without a budget a
+; guest that kept exiting here would never reach the end of its slice.
 
 bits 64
 section .text
@@ -26,6 +30,7 @@ EXIT_REASON_IO_INSTRUCTION equ 30
 EXIT_REASON_RDMSR equ 31
 HC_BENCH_FLOOR equ 5
 IO_QUAL_IN equ 8
+R_FLOOR_LEFT equ 128            ; struct guest_regs, vmm/vmx/vcpu.h
 
 extern vmx_exit_point
 extern entry_failed
@@ -34,6 +39,9 @@ global vmx_floor_exit_point
 vmx_floor_exit_point:
 	push rcx
 	push rdx                        ; [rsp] = guest RDX, [rsp + 8] = guest RCX
+	mov rcx, [rsp + 16]             ; regs, as vmx_enter's frame holds it
+	sub qword [rcx + R_FLOOR_LEFT], 1
+	jbe .leave                      ; the budget is spent (or was 0)
 	mov ecx, VMCS_EXIT_REASON
 	vmread rdx, rcx
 	cmp edx, EXIT_REASON_VMCALL
