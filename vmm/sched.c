@@ -154,6 +154,14 @@ static bool sched_entry_failed(struct vm *vm, int rc)
  * also when only its own handler, preempted before the EOI, holds the
  * request back (isa_intr_waiting). True when it is due and that interrupt
  * has not had its boost yet; otherwise its next event joins wake_deadline. */
+/* A VM off the CPU with no interrupt due: its next request will be a new
+ * one, worth a boost, and its next event, at deadline, may wake it. */
+static void sched_not_due(struct vmm *vmm, struct vm *vm, uint64_t deadline)
+{
+	vm->intr_seen = false;
+	vmm->wake_deadline = min_u64(vmm->wake_deadline, deadline);
+}
+
 static bool sched_look_at(struct vmm *vmm, struct vm *vm, uint64_t now)
 {
 	if (vm->state != VM_BLOCKED && vm->state != VM_RUNNING)
@@ -162,8 +170,7 @@ static bool sched_look_at(struct vmm *vmm, struct vm *vm, uint64_t now)
 	vm->dev_deadline = 0;
 	bool due = vm->state == VM_RUNNING ? isa_intr_waiting(&vm->isa) : isa_intr(&vm->isa);
 	if (!due) {
-		vm->intr_seen = false;
-		vmm->wake_deadline = min_u64(vmm->wake_deadline, isa_next_deadline(&vm->isa, now));
+		sched_not_due(vmm, vm, isa_next_deadline(&vm->isa, now));
 		return false;
 	}
 	if (vm->state == VM_BLOCKED)
@@ -344,10 +351,8 @@ static void sched_run_slice(struct vmm *vmm, struct vm *vm, uint64_t length, enu
 		vmm->next_host_tick = 0; /* what it wrote goes to the wire now, not at the next tick */
 	/* Off the CPU now: its next event joins the others' (sched_find_due). */
 	if (isa_handover(&vm->isa, end, false, vm->dev_deadline)) {
-		if (vm->state == VM_RUNNING || vm->state == VM_BLOCKED) { /* not due: sched_look_at's answer */
-			vm->intr_seen = false;
-			vmm->wake_deadline = min_u64(vmm->wake_deadline, vm->dev_deadline);
-		}
+		if (vm->state == VM_RUNNING || vm->state == VM_BLOCKED) /* quiet: not due */
+			sched_not_due(vmm, vm, vm->dev_deadline);
 	} else if (sched_look_at(vmm, vm, end)) {
 		vmm->wake_deadline = end;
 	}
