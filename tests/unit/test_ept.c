@@ -38,6 +38,18 @@ void mm_free_contig(uint64_t pa, size_t npages)
 	pages_live--;
 }
 
+/* ept_lookup's leaf as the separate values these tests compare. */
+static bool look(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *rights, uint64_t *size)
+{
+	struct ept_leaf leaf;
+	if (!ept_lookup(ept, gpa, &leaf))
+		return false;
+	*hpa = leaf.hpa;
+	*rights = leaf.rights;
+	*size = leaf.size;
+	return true;
+}
+
 static int fresh(void **state)
 {
 	(void)state;
@@ -205,19 +217,19 @@ static void test_protect_splits_and_merge_restores(void **state)
 	assert_true(lost); /* W and X went: INVEPT */
 	assert_int_equal(ept.tables, tables + 1);
 	assert_int_equal(pages_live, live + 1);
-	assert_true(ept_lookup(&ept, gpa + 123, &hpa, &rights, &size));
+	assert_true(look(&ept, gpa + 123, &hpa, &rights, &size));
 	assert_int_equal(hpa, HPA_2M + gpa + 123);
 	assert_int_equal(rights, EPT_PAGE_R);
 	assert_int_equal(size, PAGE_SIZE);
 	for (uint64_t g = 2 * MIB; g < 4 * MIB; g += PAGE_SIZE) {
 		if (g == gpa)
 			continue;
-		assert_true(ept_lookup(&ept, g, &hpa, &rights, &size));
+		assert_true(look(&ept, g, &hpa, &rights, &size));
 		assert_int_equal(hpa, HPA_2M + g);
 		assert_int_equal(rights, EPT_PAGE_RWX);
 		assert_int_equal(size, PAGE_SIZE);
 	}
-	assert_true(ept_lookup(&ept, MIB, &hpa, &rights, &size));
+	assert_true(look(&ept, MIB, &hpa, &rights, &size));
 	assert_int_equal(size, LARGE_PAGE_SIZE); /* the other 2 MiB is untouched */
 	assert_false(ept_merge(&ept, gpa)); /* not uniform yet */
 	assert_true(ept_protect(&ept, gpa, EPT_PAGE_RWX, &lost));
@@ -225,7 +237,7 @@ static void test_protect_splits_and_merge_restores(void **state)
 	assert_true(ept_merge(&ept, gpa));
 	assert_int_equal(ept.tables, tables);
 	assert_int_equal(pages_live, live);
-	assert_true(ept_lookup(&ept, gpa, &hpa, &rights, &size));
+	assert_true(look(&ept, gpa, &hpa, &rights, &size));
 	assert_int_equal(size, LARGE_PAGE_SIZE);
 	assert_int_equal(hpa, HPA_2M + gpa);
 	assert_int_equal(rights, EPT_PAGE_RWX);
@@ -247,15 +259,15 @@ static void test_no_access_pages_stay_ram(void **state)
 		assert_true(ept_protect(&ept, g, 0, &lost));
 	uint64_t hpa, size;
 	unsigned rights;
-	assert_true(ept_lookup(&ept, 4096, &hpa, &rights, &size));
+	assert_true(look(&ept, 4096, &hpa, &rights, &size));
 	assert_int_equal(rights, 0);
 	assert_true(ept_merge(&ept, 0));
-	assert_true(ept_lookup(&ept, 4096, &hpa, &rights, &size));
+	assert_true(look(&ept, 4096, &hpa, &rights, &size));
 	assert_int_equal(size, LARGE_PAGE_SIZE);
 	assert_int_equal(rights, 0);
 	assert_true(ept_protect(&ept, 4096, EPT_PAGE_RWX, &lost)); /* splits the no-access leaf */
 	assert_false(lost);
-	assert_true(ept_lookup(&ept, 4096, &hpa, &rights, &size));
+	assert_true(look(&ept, 4096, &hpa, &rights, &size));
 	assert_int_equal(rights, EPT_PAGE_RWX);
 	assert_int_equal(hpa, HPA_2M + 4096);
 	ept_destroy(&ept);
@@ -284,11 +296,93 @@ static void test_protect_refuses(void **state)
 	assert_int_equal(ept.tables, tables);
 	uint64_t hpa, size;
 	unsigned rights;
-	assert_true(ept_lookup(&ept, 0, &hpa, &rights, &size));
+	assert_true(look(&ept, 0, &hpa, &rights, &size));
 	assert_int_equal(size, LARGE_PAGE_SIZE);
 	assert_int_equal(rights, EPT_PAGE_RWX);
 	assert_false(ept_merge(&ept, 2 * MIB)); /* 8 KiB of RAM in that 2 MiB: not a whole one */
-	assert_false(ept_lookup(&ept, 2 * MIB + 8 * KIB, &hpa, &rights, &size));
+	assert_false(look(&ept, 2 * MIB + 8 * KIB, &hpa, &rights, &size));
+	ept_destroy(&ept);
+	assert_int_equal(pages_live, 0);
+}
+
+/* A page moved to another frame (copy-on-write) with fewer granted rights:
+ * that page alone translates to the new frame; the move counts as a loss
+ * (INVEPT); enforced rights beyond the granted ones are refused. */
+static void test_set_page_moves_one_page(void **state)
+{
+	(void)state;
+	struct ept ept;
+	assert_true(ept_init(&ept, true));
+	assert_true(ept_map_range(&ept, 0, HPA_2M, 2 * MIB));
+	bool lost;
+	uint64_t other = 0x7654000;
+	assert_false(ept_set_page(&ept, 8 * KIB, other, EPT_PAGE_R | EPT_PAGE_X, EPT_PAGE_RWX, &lost));
+	assert_true(ept_set_page(&ept, 8 * KIB, other, EPT_PAGE_RWX, EPT_PAGE_RWX, &lost));
+	assert_true(lost); /* the old frame's translation must go */
+	struct ept_leaf leaf;
+	assert_true(ept_lookup(&ept, 8 * KIB + 5, &leaf));
+	assert_int_equal(leaf.hpa, other + 5);
+	assert_int_equal(leaf.size, PAGE_SIZE);
+	assert_true(ept_lookup(&ept, 12 * KIB, &leaf));
+	assert_int_equal(leaf.hpa, HPA_2M + 12 * KIB);
+	/* Same frame, a right given: nothing lost. */
+	assert_true(ept_set_page(&ept, 12 * KIB, HPA_2M + 12 * KIB, EPT_PAGE_RWX, EPT_PAGE_RWX, &lost));
+	assert_false(lost);
+	/* A watch hides W: granted stays RWX, the CPU sees R X. */
+	assert_true(ept_protect(&ept, 12 * KIB, EPT_PAGE_R | EPT_PAGE_X, &lost));
+	assert_true(lost);
+	assert_true(ept_lookup(&ept, 12 * KIB, &leaf));
+	assert_int_equal(leaf.rights, EPT_PAGE_R | EPT_PAGE_X);
+	assert_int_equal(leaf.granted, EPT_PAGE_RWX);
+	ept_destroy(&ept);
+	assert_int_equal(pages_live, 0);
+}
+
+static unsigned leaves_seen, leaves_writable;
+static uint64_t leaf_bytes;
+
+static void count_leaf(void *ctx, uint64_t gpa, const struct ept_leaf *leaf)
+{
+	uint64_t *next = ctx;
+	assert_int_equal(gpa, *next); /* address order, no gaps */
+	*next = gpa + leaf->size;
+	leaves_seen++;
+	leaf_bytes += leaf->size;
+	leaves_writable += (leaf->rights & EPT_PAGE_W) || (leaf->granted & EPT_PAGE_W);
+}
+
+/* Write protection of all RAM touches each leaf once, 2 MiB leaves whole
+ * (a snapshot's cost is its EPT entries, not its pages), and the walk of
+ * every leaf sees all RAM with W gone, granted and enforced. */
+static void test_write_protect_all(void **state)
+{
+	(void)state;
+	struct ept ept;
+	assert_true(ept_init(&ept, true));
+	assert_true(ept_map_range(&ept, 0, HPA_2M, 4 * MIB + 12 * KIB));
+	bool lost;
+	assert_true(ept_protect(&ept, 16 * KIB, EPT_PAGE_R, &lost)); /* splits the first 2 MiB */
+	/* 512 4 KiB leaves, one 2 MiB leaf, 3 4 KiB leaves; one had no W. */
+	assert_int_equal(ept_write_protect_all(&ept), 512 + 1 + 3 - 1);
+	assert_int_equal(ept_write_protect_all(&ept), 0);
+	uint64_t next = 0;
+	leaves_seen = leaves_writable = 0;
+	leaf_bytes = 0;
+	ept_for_each_leaf(&ept, count_leaf, &next);
+	assert_int_equal(leaves_seen, 516);
+	assert_int_equal(leaf_bytes, 4 * MIB + 12 * KIB);
+	assert_int_equal(leaves_writable, 0);
+	struct ept_leaf leaf;
+	assert_true(ept_lookup(&ept, 3 * MIB, &leaf));
+	assert_int_equal(leaf.size, LARGE_PAGE_SIZE);
+	assert_int_equal(leaf.rights, EPT_PAGE_R | EPT_PAGE_X);
+	/* A split of a protected 2 MiB leaf passes its rights on. */
+	assert_true(ept_set_page(&ept, 3 * MIB, HPA_2M + 3 * MIB, EPT_PAGE_RWX, EPT_PAGE_RWX, &lost));
+	assert_true(ept_lookup(&ept, 3 * MIB + PAGE_SIZE, &leaf));
+	assert_int_equal(leaf.size, PAGE_SIZE);
+	assert_int_equal(leaf.granted, EPT_PAGE_R | EPT_PAGE_X);
+	assert_true(ept_lookup(&ept, 3 * MIB, &leaf));
+	assert_int_equal(leaf.granted, EPT_PAGE_RWX);
 	ept_destroy(&ept);
 	assert_int_equal(pages_live, 0);
 }
@@ -296,6 +390,8 @@ static void test_protect_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_set_page_moves_one_page, fresh),
+		cmocka_unit_test_setup(test_write_protect_all, fresh),
 		cmocka_unit_test_setup(test_64k_takes_four_tables, fresh),
 		cmocka_unit_test_setup(test_100k_maps_no_further, fresh),
 		cmocka_unit_test_setup(test_large_pages_where_a_whole_2m_is_ram, fresh),

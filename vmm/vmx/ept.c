@@ -11,8 +11,16 @@
 #define EPT_RWX (EPT_R | EPT_W | EPT_X)
 #define EPT_MEMTYPE_WB (6ull << 3) /* leaf memory type, bits 5:3 */
 #define EPT_LARGE (1ull << 7)
-#define EPT_LEAF_BITS 0x7Full  /* R, W, X, memory type, IPAT: what a split 2 MiB leaf passes on */
 #define EPT_RAM (1ull << 11)   /* ignored by the CPU (SDM 3C table 29-6): "this leaf maps guest RAM" */
+/* Bits 54:52 are ignored by the CPU too (SDM 3C tables 29-4 and 29-6, with
+ * no sub-page permissions, shadow stacks or #VE in use): they hold the
+ * rights the guest's memory layer grants, of which bits 2:0 are what the
+ * CPU enforces now (less while a watch hides some). */
+#define EPT_GRANTED_SHIFT 52
+#define EPT_GRANTED (7ull << EPT_GRANTED_SHIFT)
+/* What a split 2 MiB leaf passes on to its 4 KiB leaves: R, W, X, memory
+ * type, IPAT, the granted rights. */
+#define EPT_LEAF_BITS (0x7Full | EPT_GRANTED)
 #define EPT_ADDR 0x000FFFFFFFFFF000ull
 #define EPTP_MEMTYPE_WB 6ull
 #define EPTP_WALK_LENGTH_4 (3ull << 3) /* page-walk length minus one */
@@ -49,13 +57,13 @@ static bool ept_map_one(struct ept *ept, uint64_t gpa, uint64_t hpa, bool large)
 		return false;
 	uint64_t *pde = &pd[(gpa >> 21) & 511];
 	if (large) {
-		*pde = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_LARGE | EPT_RAM;
+		*pde = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_LARGE | EPT_RAM | EPT_GRANTED;
 		return true;
 	}
 	uint64_t *pt = ept_table(ept, pde);
 	if (!pt)
 		return false;
-	pt[(gpa >> 12) & 511] = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_RAM;
+	pt[(gpa >> 12) & 511] = hpa | EPT_RWX | EPT_MEMTYPE_WB | EPT_RAM | EPT_GRANTED;
 	return true;
 }
 
@@ -113,7 +121,7 @@ static uint64_t *ept_pte(uint64_t pde, uint64_t gpa)
 	return &pt[(gpa >> 12) & 511];
 }
 
-bool ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *rights, uint64_t *page_size)
+bool ept_lookup(const struct ept *ept, uint64_t gpa, struct ept_leaf *out)
 {
 	const uint64_t *pde = ept_pde(ept, gpa);
 	if (!pde || !(*pde & (EPT_RWX | EPT_RAM)))
@@ -125,9 +133,10 @@ bool ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *ri
 	}
 	if (!(leaf & EPT_RAM))
 		return false;
-	*hpa = (leaf & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
-	*rights = (unsigned)(leaf & EPT_RWX);
-	*page_size = size;
+	out->hpa = (leaf & EPT_ADDR & ~(size - 1)) | (gpa & (size - 1));
+	out->size = size;
+	out->rights = (unsigned)(leaf & EPT_RWX);
+	out->granted = (unsigned)((leaf & EPT_GRANTED) >> EPT_GRANTED_SHIFT);
 	return true;
 }
 
@@ -147,22 +156,134 @@ static bool ept_split(struct ept *ept, uint64_t *pde)
 	return true;
 }
 
+/* Rights the CPU can be given: none, or R with W or X or both; write-only
+ * is a misconfiguration (SDM 3C 29.3.3.1) and execute-only is not offered. */
+static bool ept_rights_valid(unsigned rights)
+{
+	return !(rights & ~EPT_PAGE_RWX) && (!rights || (rights & EPT_PAGE_R));
+}
+
+/* The 4 KiB leaf for gpa, its 2 MiB leaf split first; NULL where gpa is
+ * not RAM or the split finds no page. */
+static uint64_t *ept_leaf_4k(struct ept *ept, uint64_t gpa)
+{
+	uint64_t *pde = ept_pde(ept, gpa);
+	if (!pde || !(*pde & (EPT_RWX | EPT_RAM)))
+		return 0;
+	if ((*pde & EPT_LARGE) && !ept_split(ept, pde))
+		return 0;
+	uint64_t *pte = ept_pte(*pde, gpa);
+	return (*pte & EPT_RAM) ? pte : 0;
+}
+
 bool ept_protect(struct ept *ept, uint64_t gpa, unsigned rights, bool *lost)
 {
 	*lost = false;
-	if (rights & ~EPT_PAGE_RWX || (rights && !(rights & EPT_PAGE_R)))
+	uint64_t *pte = ept_rights_valid(rights) ? ept_leaf_4k(ept, gpa) : 0;
+	if (!pte)
 		return false;
-	uint64_t *pde = ept_pde(ept, gpa);
-	if (!pde || !(*pde & (EPT_RWX | EPT_RAM)))
-		return false;
-	if ((*pde & EPT_LARGE) && !ept_split(ept, pde))
-		return false;
-	uint64_t *pte = ept_pte(*pde, gpa);
-	if (!(*pte & EPT_RAM))
+	uint64_t granted = (*pte & EPT_GRANTED) >> EPT_GRANTED_SHIFT;
+	if (rights & ~granted)
 		return false;
 	*lost = (*pte & EPT_RWX & ~(uint64_t)rights) != 0;
 	*pte = (*pte & ~EPT_RWX) | rights;
 	return true;
+}
+
+bool ept_set_page(struct ept *ept, uint64_t gpa, uint64_t hpa, unsigned granted, unsigned rights, bool *lost)
+{
+	*lost = false;
+	if (!ept_rights_valid(granted) || !ept_rights_valid(rights) || (rights & ~granted) || (hpa & ~EPT_ADDR))
+		return false;
+	uint64_t *pte = ept_leaf_4k(ept, gpa);
+	if (!pte)
+		return false;
+	/* A new frame takes away every right the old one had (SDM 3C 29.4.3.4:
+	 * a cached translation to the old frame must go). */
+	bool moved = (*pte & EPT_ADDR) != hpa;
+	*lost = (*pte & EPT_RWX & (moved ? EPT_RWX : ~(uint64_t)rights)) != 0;
+	*pte = (*pte & ~(EPT_ADDR | EPT_RWX | EPT_GRANTED)) | hpa | rights | ((uint64_t)granted << EPT_GRANTED_SHIFT);
+	return true;
+}
+
+/* W out of a leaf's rights and its granted rights; whether it had W. */
+static bool ept_leaf_drop_write(uint64_t *e)
+{
+	uint64_t w = EPT_W | (EPT_W << EPT_GRANTED_SHIFT);
+	bool had = (*e & EPT_W) != 0;
+	*e &= ~w;
+	return had;
+}
+
+uint64_t ept_write_protect_all(struct ept *ept)
+{
+	uint64_t changed = 0;
+	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
+	for (unsigned i = 0; i < 512; i++) {
+		if (!(pml4[i] & EPT_RWX))
+			continue;
+		const uint64_t *pdpt = phys_to_virt(pml4[i] & EPT_ADDR);
+		for (unsigned j = 0; j < 512; j++) {
+			if (!(pdpt[j] & EPT_RWX))
+				continue;
+			uint64_t *pd = phys_to_virt(pdpt[j] & EPT_ADDR);
+			for (unsigned k = 0; k < 512; k++) {
+				if (!(pd[k] & (EPT_RWX | EPT_RAM)))
+					continue;
+				if (pd[k] & EPT_LARGE) {
+					changed += (pd[k] & EPT_RAM) && ept_leaf_drop_write(&pd[k]);
+					continue;
+				}
+				uint64_t *pt = phys_to_virt(pd[k] & EPT_ADDR);
+				for (unsigned l = 0; l < 512; l++)
+					changed += (pt[l] & EPT_RAM) && ept_leaf_drop_write(&pt[l]);
+			}
+		}
+	}
+	return changed;
+}
+
+static void ept_leaf_of(uint64_t e, uint64_t size, struct ept_leaf *leaf)
+{
+	*leaf = (struct ept_leaf){
+		.hpa = e & EPT_ADDR & ~(size - 1),
+		.size = size,
+		.rights = (unsigned)(e & EPT_RWX),
+		.granted = (unsigned)((e & EPT_GRANTED) >> EPT_GRANTED_SHIFT),
+	};
+}
+
+void ept_for_each_leaf(const struct ept *ept, ept_leaf_fn fn, void *ctx)
+{
+	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
+	struct ept_leaf leaf;
+	for (uint64_t i = 0; i < 512; i++) {
+		if (!(pml4[i] & EPT_RWX))
+			continue;
+		const uint64_t *pdpt = phys_to_virt(pml4[i] & EPT_ADDR);
+		for (uint64_t j = 0; j < 512; j++) {
+			if (!(pdpt[j] & EPT_RWX))
+				continue;
+			const uint64_t *pd = phys_to_virt(pdpt[j] & EPT_ADDR);
+			for (uint64_t k = 0; k < 512; k++) {
+				uint64_t gpa = i << 39 | j << 30 | k << 21;
+				if (!(pd[k] & (EPT_RWX | EPT_RAM)))
+					continue;
+				if (pd[k] & EPT_LARGE) {
+					ept_leaf_of(pd[k], LARGE_PAGE_SIZE, &leaf);
+					fn(ctx, gpa, &leaf);
+					continue;
+				}
+				const uint64_t *pt = phys_to_virt(pd[k] & EPT_ADDR);
+				for (uint64_t l = 0; l < 512; l++) {
+					if (!(pt[l] & EPT_RAM))
+						continue;
+					ept_leaf_of(pt[l], PAGE_SIZE, &leaf);
+					fn(ctx, gpa | l << 12, &leaf);
+				}
+			}
+		}
+	}
 }
 
 bool ept_merge(struct ept *ept, uint64_t gpa)

@@ -25,16 +25,36 @@ void ept_destroy(struct ept *ept);
 #define EPT_PAGE_X 4u
 #define EPT_PAGE_RWX 7u
 
-/* The leaf that maps gpa: its host address, rights and page size (4 KiB or
- * 2 MiB). False where gpa is not guest RAM. */
-bool ept_lookup(const struct ept *ept, uint64_t gpa, uint64_t *hpa, unsigned *rights, uint64_t *page_size);
-/* Give the 4 KiB guest page at gpa these rights, first splitting its 2 MiB
- * leaf into 512 4 KiB leaves. Rights must include R when they include W
- * (write-only is a misconfiguration, SDM 3C 29.3.3.1), and execute-only is
- * not offered. False, with nothing changed, when gpa is not RAM, the rights
- * are refused, or the split finds no page. *lost: a right was taken away,
- * and the guest must not run on this EPT before an INVEPT (SDM 3C 29.4.3.4). */
+/* A leaf that maps guest RAM: its host address, page size, the rights the
+ * CPU enforces now, and the rights the guest's memory layer grants (more
+ * than the enforced ones while a watch hides some). */
+struct ept_leaf {
+	uint64_t hpa, size;
+	unsigned rights, granted;
+};
+
+/* The leaf that maps gpa (hpa: gpa's own byte). False where gpa is not RAM. */
+bool ept_lookup(const struct ept *ept, uint64_t gpa, struct ept_leaf *leaf);
+/* Enforce these rights, a subset of the granted ones, on the 4 KiB guest
+ * page at gpa, first splitting its 2 MiB leaf into 512 4 KiB leaves.
+ * Rights must include R when they include W (write-only is a
+ * misconfiguration, SDM 3C 29.3.3.1), and execute-only is not offered.
+ * False, with nothing changed, when gpa is not RAM, the rights are refused,
+ * or the split finds no page. *lost: a right was taken away, and the guest
+ * must not run on this EPT before an INVEPT (SDM 3C 29.4.3.4). */
 bool ept_protect(struct ept *ept, uint64_t gpa, unsigned rights, bool *lost);
+/* Map the 4 KiB guest page at gpa to the host frame hpa, with the rights
+ * the memory layer grants and those enforced (a subset), splitting as
+ * ept_protect does. *lost: as for ept_protect; a new frame counts as
+ * losing every right the old one had. */
+bool ept_set_page(struct ept *ept, uint64_t gpa, uint64_t hpa, unsigned granted, unsigned rights, bool *lost);
+/* Take W, granted and enforced, from every leaf, 2 MiB leaves kept whole.
+ * Returns how many leaves had it: when any did, INVEPT before the guest
+ * runs on this EPT again. */
+uint64_t ept_write_protect_all(struct ept *ept);
+/* Every leaf that maps RAM, in address order. */
+typedef void (*ept_leaf_fn)(void *ctx, uint64_t gpa, const struct ept_leaf *leaf);
+void ept_for_each_leaf(const struct ept *ept, ept_leaf_fn fn, void *ctx);
 /* The 2 MiB of guest RAM around gpa back under one 2 MiB leaf, when its 512
  * 4 KiB leaves map 2 MiB of contiguous, aligned host memory with the same
  * rights; their table is freed. True when merged: then INVEPT before the
