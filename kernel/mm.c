@@ -56,6 +56,24 @@ void mm_free_contig(uint64_t pa, size_t npages)
 		panic("freeing pages 0x%lx+%zu: %s", pa, npages, pmm_status_name(rc));
 }
 
+void mm_ref_page(uint64_t pa)
+{
+	int rc = pmm_ref(&pmm, pa);
+	if (rc != PMM_OK)
+		panic("another reference to page 0x%lx: %s", pa, pmm_status_name(rc));
+}
+
+unsigned mm_unref_page(uint64_t pa)
+{
+	unsigned left;
+	int rc = pmm_unref(&pmm, pa, &left);
+	if (rc != PMM_OK)
+		panic("dropping a reference to page 0x%lx: %s", pa, pmm_status_name(rc));
+	return left;
+}
+
+unsigned mm_page_refs(uint64_t pa) { return pmm_refs(&pmm, pa); }
+
 uint64_t mm_free_pages(void) { return pmm.free; }
 
 static uint64_t alloc_table(void *ctx)
