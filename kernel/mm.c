@@ -32,11 +32,47 @@ uint64_t mm_alloc_contig(size_t npages, size_t align_pages)
 	return pa;
 }
 
+/* Why pmm refused: each failure here is a host bookkeeping bug, so the
+ * panic names it. */
+static const char *const pmm_why[] = {
+	[-PMM_ERR_MISALIGNED] = "not page-aligned",
+	[-PMM_ERR_UNMANAGED] = "not managed by the allocator",
+	[-PMM_ERR_NOT_ALLOCATED] = "not allocated",
+	[-PMM_ERR_REF_OVERFLOW] = "at PMM_REF_MAX references",
+	[-PMM_ERR_SHARED] = "still shared",
+};
+
+static const char *pmm_status_name(int rc)
+{
+	if (rc < 0 && (size_t)-rc < sizeof(pmm_why) / sizeof(pmm_why[0]) && pmm_why[-rc])
+		return pmm_why[-rc];
+	return "unknown pmm error";
+}
+
 void mm_free_contig(uint64_t pa, size_t npages)
 {
-	if (pmm_free_contig(&pmm, pa, npages))
-		panic("freeing pages 0x%lx+%zu that were not allocated", pa, npages);
+	int rc = pmm_free_contig(&pmm, pa, npages);
+	if (rc != PMM_OK)
+		panic("freeing pages 0x%lx+%zu: %s", pa, npages, pmm_status_name(rc));
 }
+
+void mm_ref_page(uint64_t pa)
+{
+	int rc = pmm_ref(&pmm, pa);
+	if (rc != PMM_OK)
+		panic("another reference to page 0x%lx: %s", pa, pmm_status_name(rc));
+}
+
+unsigned mm_unref_page(uint64_t pa)
+{
+	unsigned left;
+	int rc = pmm_unref(&pmm, pa, &left);
+	if (rc != PMM_OK)
+		panic("dropping a reference to page 0x%lx: %s", pa, pmm_status_name(rc));
+	return left;
+}
+
+unsigned mm_page_refs(uint64_t pa) { return pmm_refs(&pmm, pa); }
 
 uint64_t mm_free_pages(void) { return pmm.free; }
 

@@ -9,7 +9,13 @@
 uint64_t mm_alloc_page(void);
 /* npages contiguous zeroed pages aligned to align_pages pages; 0 on failure. */
 uint64_t mm_alloc_contig(size_t npages, size_t align_pages);
+/* Pages of which we are the sole owner; panics otherwise (a host bookkeeping bug). */
 void mm_free_contig(uint64_t pa, size_t npages);
+/* Another reference to an allocated page. A failure is a bookkeeping bug of the host's: panic. */
+void mm_ref_page(uint64_t pa);
+/* Drop one reference; returns those left (0: freed). Panics on a bookkeeping bug. */
+unsigned mm_unref_page(uint64_t pa);
+unsigned mm_page_refs(uint64_t pa);
 uint64_t mm_free_pages(void);
 
 struct mb2_info;

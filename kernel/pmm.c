@@ -1,5 +1,6 @@
-/* Physical page allocator: two bitmaps (free, managed) over the span of
- * available RAM, filled from the Multiboot2 memory map. Conservative where the
+/* Physical page allocator: two bitmaps (free, managed) and a reference count
+ * per page over the span of available RAM, filled from the Multiboot2 memory
+ * map. A managed page is free exactly when its count is 0. Conservative where the
  * map is odd: a page is ours only if a type-1 entry covers all of it and no
  * other entry or reserved range touches any of it. */
 #include <stdbool.h>
@@ -64,7 +65,9 @@ size_t pmm_bitmap_bytes(const struct mb2_mmap_entry *map, size_t n)
 	uint64_t lo, hi;
 	if (!pmm_span(map, n, &lo, &hi))
 		return 0;
-	return (size_t)(2 * 8 * pmm_words((hi - lo) >> PMM_PAGE_SHIFT));
+	uint64_t npages = (hi - lo) >> PMM_PAGE_SHIFT;
+	uint64_t refs = (npages * sizeof(uint16_t) + 7) & ~7ULL; /* keeps the total 8-byte aligned */
+	return (size_t)(2 * 8 * pmm_words(npages) + refs);
 }
 
 /* Does [a, b) avoid every non-available entry and every reserved range? */
@@ -185,8 +188,11 @@ static int pmm_build(struct pmm *p, const struct mb2_mmap_entry *map, size_t n, 
 	uint64_t words = pmm_words(p->npages);
 	p->free_map = bitmap;
 	p->managed_map = p->free_map + words;
+	p->refs = (uint16_t *)(p->managed_map + words);
 	for (uint64_t i = 0; i < 2 * words; i++)
 		p->free_map[i] = 0;
+	for (uint64_t i = 0; i < p->npages; i++)
+		p->refs[i] = 0;
 	for (size_t i = 0; i < n; i++)
 		if (pmm_usable_bounds(&map[i], &lo, &hi))
 			pmm_mark(p, lo, hi, true);
@@ -235,6 +241,13 @@ int pmm_init(struct pmm *p, const struct mb2_mmap_entry *map, size_t n, const st
 }
 
 static uint64_t pmm_addr(const struct pmm *p, uint64_t i) { return (p->base_pfn + i) << PMM_PAGE_SHIFT; }
+static uint64_t pmm_index(const struct pmm *p, uint64_t pa) { return (pa >> PMM_PAGE_SHIFT) - p->base_pfn; }
+
+static void pmm_set_refs(struct pmm *p, uint64_t i, uint64_t npages, uint16_t refs)
+{
+	for (uint64_t k = 0; k < npages; k++)
+		p->refs[i + k] = refs;
+}
 
 uint64_t pmm_alloc(struct pmm *p)
 {
@@ -245,6 +258,7 @@ uint64_t pmm_alloc(struct pmm *p)
 			continue;
 		uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(p->free_map[w]);
 		p->free_map[w] &= p->free_map[w] - 1; /* clear the lowest set bit: i */
+		p->refs[i] = 1;
 		p->free--;
 		p->hint = w;
 		return pmm_addr(p, i);
@@ -271,6 +285,7 @@ uint64_t pmm_alloc_contig(struct pmm *p, size_t npages, size_t align_pages)
 			k++;
 		if (k == npages) {
 			pmm_bits(p->free_map, i, i + npages, false);
+			pmm_set_refs(p, i, npages, 1);
 			p->free -= npages;
 			return pmm_addr(p, i);
 		}
@@ -279,8 +294,8 @@ uint64_t pmm_alloc_contig(struct pmm *p, size_t npages, size_t align_pages)
 	return 0;
 }
 
-/* Check that [pa, pa + npages pages) may be freed. */
-static int pmm_check_free(const struct pmm *p, uint64_t pa, size_t npages)
+/* Check that every page of [pa, pa + npages pages) is ours and allocated. */
+static int pmm_check_allocated(const struct pmm *p, uint64_t pa, size_t npages)
 {
 	if (pa % PMM_PAGE_SIZE)
 		return PMM_ERR_MISALIGNED;
@@ -297,18 +312,71 @@ static int pmm_check_free(const struct pmm *p, uint64_t pa, size_t npages)
 	return PMM_OK;
 }
 
+/* Check that [pa, pa + npages pages) may be freed: allocated, sole owner. */
+static int pmm_check_free(const struct pmm *p, uint64_t pa, size_t npages)
+{
+	int rc = pmm_check_allocated(p, pa, npages);
+	if (rc != PMM_OK)
+		return rc;
+	uint64_t i = pmm_index(p, pa);
+	for (uint64_t k = 0; k < npages; k++)
+		if (p->refs[i + k] > 1)
+			return PMM_ERR_SHARED;
+	return PMM_OK;
+}
+
+/* Hand [i, i + npages) back: the caller has checked that it may. */
+static void pmm_release(struct pmm *p, uint64_t i, uint64_t npages)
+{
+	pmm_bits(p->free_map, i, i + npages, true);
+	pmm_set_refs(p, i, npages, 0);
+	p->free += npages;
+}
+
 int pmm_free_contig(struct pmm *p, uint64_t pa, size_t npages)
 {
 	int rc = pmm_check_free(p, pa, npages);
 	if (rc != PMM_OK)
 		return rc;
-	uint64_t i = (pa >> PMM_PAGE_SHIFT) - p->base_pfn;
-	pmm_bits(p->free_map, i, i + npages, true);
-	p->free += npages;
+	pmm_release(p, pmm_index(p, pa), npages);
 	return PMM_OK;
 }
 
 int pmm_free(struct pmm *p, uint64_t pa) { return pmm_free_contig(p, pa, 1); }
+
+int pmm_ref(struct pmm *p, uint64_t pa)
+{
+	int rc = pmm_check_allocated(p, pa, 1);
+	if (rc != PMM_OK)
+		return rc;
+	uint64_t i = pmm_index(p, pa);
+	if (p->refs[i] == PMM_REF_MAX)
+		return PMM_ERR_REF_OVERFLOW;
+	p->refs[i]++;
+	return PMM_OK;
+}
+
+int pmm_unref(struct pmm *p, uint64_t pa, unsigned *left)
+{
+	int rc = pmm_check_allocated(p, pa, 1);
+	if (rc != PMM_OK)
+		return rc;
+	uint64_t i = pmm_index(p, pa);
+	if (p->refs[i] == 1)
+		pmm_release(p, i, 1); /* the last reference: free, and counted free, only now */
+	else
+		p->refs[i]--;
+	if (left)
+		*left = p->refs[i];
+	return PMM_OK;
+}
+
+unsigned pmm_refs(const struct pmm *p, uint64_t pa)
+{
+	if (pmm_check_allocated(p, pa, 1) != PMM_OK)
+		return 0; /* misaligned, unmanaged or free: the count of a free page is 0 anyway */
+	return p->refs[pmm_index(p, pa)];
+}
 
 uint64_t pmm_free_count(const struct pmm *p) { return p->free; }
 uint64_t pmm_total_count(const struct pmm *p) { return p->total; }
