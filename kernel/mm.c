@@ -24,6 +24,8 @@ uint64_t mm_alloc_page(void)
 	return pa;
 }
 
+uint64_t mm_alloc_page_uninit(void) { return pmm_alloc(&pmm); }
+
 uint64_t mm_alloc_contig(size_t npages, size_t align_pages)
 {
 	uint64_t pa = pmm_alloc_contig(&pmm, npages, align_pages);

@@ -7,6 +7,9 @@
 
 /* A zeroed 4 KiB page, identity-mapped; 0 when memory is exhausted. */
 uint64_t mm_alloc_page(void);
+/* A page whose old contents stay: for a caller that overwrites all of it
+ * at once (a copy-on-write copy), which zeroing first would only slow. */
+uint64_t mm_alloc_page_uninit(void);
 /* npages contiguous zeroed pages aligned to align_pages pages; 0 on failure. */
 uint64_t mm_alloc_contig(size_t npages, size_t align_pages);
 /* Pages of which we are the sole owner; panics otherwise (a host bookkeeping bug). */

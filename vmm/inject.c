@@ -20,7 +20,7 @@ static bool inject_read_guest(struct vm *vm, uint64_t gla, void *buf, unsigned l
 	for (unsigned i = 0; i < len; i++) {
 		struct page_walk_result w;
 		const uint8_t *p;
-		if (guest_translate(vm, gla + i, PAGE_WALK_IMPLICIT, &w) != PAGE_WALK_OK || !(p = vm_gpa(vm, w.gpa, 1)))
+		if (guest_translate(vm, gla + i, PAGE_WALK_IMPLICIT, &w) != PAGE_WALK_OK || !(p = vm_gpa_read(vm, w.gpa, 1)))
 			return false;
 		out[i] = *p;
 	}

@@ -9,6 +9,7 @@
 #include "kernel/serial.h"
 #include "kernel/string.h"
 #include "vmm/load/loader.h"
+#include "vmm/mem/gram.h"
 #include <stdarg.h>
 
 const char *vm_state_name(enum vm_state s)
@@ -42,11 +43,35 @@ void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...)
 	vm->host->ended(vm->host->ctx, vm, line);
 }
 
-void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
+/* Inside RAM, and inside one page unless RAM is one block. */
+static bool vm_span_ok(const struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if (gpa >= vm->opts.mem || len > vm->opts.mem - gpa)
+		return false;
+	return vm->ram || !len || !((gpa ^ (gpa + len - 1)) >> 12);
+}
+
+const void *vm_gpa_read(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm_span_ok(vm, gpa, len))
 		return 0;
-	return vm->ram + gpa;
+	return vm->ram ? vm->ram + gpa : gram_read_ptr(vm, gpa);
+}
+
+void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm_span_ok(vm, gpa, len))
+		return 0;
+	if (vm->ram)
+		return vm->ram + gpa;
+	void *p;
+	enum gram_status st = gram_make_writable(vm, gpa, false, &p);
+	if (st == GRAM_OK)
+		return p;
+	if (st == GRAM_NO_MEMORY && !vm_ended(vm))
+		vm_end(vm, VM_CRASHED, "no host memory for a copy of guest page 0x%lx that Kestrel writes for it",
+		       gpa & ~0xFFFull);
+	return 0;
 }
 
 void vm_note(struct vm *vm, const char *fmt, ...)

@@ -10,6 +10,8 @@
 #include "vmm/dev/isa.h"
 #include "vmm/exit/action.h"
 #include "vmm/load/loader.h"
+#include "vmm/mem/snapbook.h"
+#include "vmm/mem/watch.h"
 #include "vmm/vmx/ept.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/load/vmopts.h"
@@ -37,6 +39,24 @@ struct port_stat {
 
 struct vm;
 struct cpuid_table;
+struct snapshot;
+
+/* What the memory layer did for the guest's writes (vmm/mem/gram.c). */
+struct vm_mem_stats {
+	uint64_t write_faults; /* writes made the page writable again */
+	uint64_t copies;       /* of which copied a shared page */
+	uint64_t dirty_pages;  /* write faults counted for the dirty log (vmm/mem/dirty.c) */
+};
+
+/* Dirty-page logging (vmm/mem/dirty.c). */
+struct dirty_log {
+	bool on;
+	unsigned seconds, second; /* asked for, and the one being counted (1-based) */
+	uint64_t second_start, start;
+	uint64_t pages_at_second;  /* mem.dirty_pages when the second began */
+	uint64_t total;
+	uint64_t cpu_at_start, fault_ticks_at_start, protect_ticks;
+};
 
 /* What a VM tells the layer above it (the VMM), so that vm.c needs nothing
  * from vmm.h: the line that says how it ended, and lines about it. Its
@@ -72,7 +92,16 @@ struct vm {
 	struct guest_boot boot;               /* command line and files, for the loader */
 
 	uint64_t ram_pa;
+	/* Its RAM as one block of host memory it alone maps, with no write
+	 * tracked: the host reads and writes it directly. NULL once pages are
+	 * shared (a clone, a snapshot), moved or logged: then through the EPT
+	 * (vmm/mem/gram.h). A restart gives a VM such a block again. */
 	uint8_t *ram;
+	struct snap_book snaps;              /* its snapshots' pages (vmm/mem/snapbook.h) */
+	struct snapshot *snap[SNAP_MAX];     /* and the rest of each (vmm/snapshot.c) */
+	struct watch_set watch;
+	struct vm_mem_stats mem;
+	struct dirty_log dirty;
 	uint64_t host_pages; /* host pages it took besides its RAM: EPT tables, VMCS, FPU area */
 	struct ept ept;
 	struct vcpu vcpu;
@@ -126,8 +155,12 @@ const char *vm_state_name(enum vm_state s);
 /* End the VM: the state, a printf-style reason, and an exit code if any. */
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vm_set_exit_code(struct vm *vm, int64_t code);
-/* Guest-physical to host pointer for [gpa, gpa+len) inside RAM, else NULL. */
-void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+/* Guest-physical to host pointer for [gpa, gpa+len) inside RAM and inside
+ * one 4 KiB page (any span while vm->ram is set), else NULL. For writing,
+ * the page is made the VM's own and writable first (vmm/mem/gram.h); when
+ * that finds no host memory the VM is stopped, with a reason. */
+const void *vm_gpa_read(struct vm *vm, uint64_t gpa, uint64_t len);
+void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len);
 /* A byte of guest console output onto its line; dropped (and counted) when
  * the line is full. */
 void vm_console_putc(struct vm *vm, uint8_t c);

@@ -32,7 +32,7 @@ static bool cr_load_pdptes(struct vm *vm, uint64_t old0, uint64_t old4, uint64_t
 		return true;
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vcpu_efer() & EFER_LME))
 		return true;
-	const uint64_t *p = vm_gpa(vm, vcpu_cr3() & 0xFFFFFFE0, 32);
+	const uint64_t *p = vm_gpa_read(vm, vcpu_cr3() & 0xFFFFFFE0, 32);
 	if (!p)
 		return false;
 	uint64_t pdpte[4];

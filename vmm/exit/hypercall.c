@@ -1,6 +1,7 @@
 /* VMCALL: Kestrel's hypercall ABI (vmm/exit/hypercall.h, docs/hypercalls.md).
  * Only CPL 0 may call; elsewhere VMCALL raises #UD, as on a CPU with no
  * hypervisor to answer it. */
+#include "kernel/paging.h"
 #include "kernel/tsc.h"
 #include "vmm/exit/exit.h"
 #include "vmm/inject.h"
@@ -17,13 +18,18 @@ static int64_t hc_console_write(struct vm *vm, uint64_t gpa, uint64_t len, enum 
 {
 	if (len > HC_CONSOLE_MAX)
 		return HC_EINVAL;
-	const uint8_t *p = vm_gpa(vm, gpa, len);
-	if (!p && len)
+	if (len && (gpa >= vm->opts.mem || len > vm->opts.mem - gpa))
 		return HC_EINVAL;
 	uint64_t room = vm_console_room(vm);
 	uint64_t n = len < room ? len : room;
-	for (uint64_t i = 0; i < n; i++)
-		vm_console_putc(vm, p[i]);
+	for (uint64_t i = 0; i < n;) {
+		uint64_t chunk = PAGE_SIZE - ((gpa + i) & (PAGE_SIZE - 1));
+		chunk = chunk < n - i ? chunk : n - i;
+		const uint8_t *p = vm_gpa_read(vm, gpa + i, chunk);
+		for (uint64_t k = 0; k < chunk; k++)
+			vm_console_putc(vm, p[k]);
+		i += chunk;
+	}
 	if (n < len)
 		*act = EXIT_RESCHEDULE; /* let the line drain while others run */
 	return (int64_t)n;

@@ -63,7 +63,10 @@ static bool element_map(struct vm *vm, uint64_t gla, uint64_t lin_mask, const st
 		uint64_t at = i ? (gla + el->len[0]) & lin_mask : gla;
 		struct page_walk_result w = {0};
 		enum page_walk_status st = guest_translate(vm, at, e->io.in ? PAGE_WALK_WRITE : 0, &w);
-		if (st == PAGE_WALK_OK && (el->piece[i] = vm_gpa(vm, w.gpa, el->len[i])))
+		if (st == PAGE_WALK_OK)
+			el->piece[i] = e->io.in ? vm_gpa_write(vm, w.gpa, el->len[i])
+						: (uint8_t *)(uintptr_t)vm_gpa_read(vm, w.gpa, el->len[i]);
+		if (st == PAGE_WALK_OK && el->piece[i])
 			continue;
 		*miss = (struct miss){.status = st == PAGE_WALK_OK ? PAGE_WALK_NO_RAM : st,
 		                      .gla = at,

@@ -11,7 +11,7 @@
 
 static bool ram_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	const void *p = vm_gpa(ctx, gpa, size);
+	const void *p = vm_gpa_read(ctx, gpa, size);
 	if (!p)
 		return false;
 	*val = size == 4 ? *(const uint32_t *)p : *(const uint64_t *)p;
@@ -20,7 +20,7 @@ static bool ram_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 
 static bool ram_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-	void *p = vm_gpa(ctx, gpa, size);
+	void *p = vm_gpa_write(ctx, gpa, size);
 	if (!p)
 		return false;
 	if (size == 4)

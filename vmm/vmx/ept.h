@@ -16,6 +16,9 @@ struct ept {
 bool ept_init(struct ept *ept, bool large_pages);
 /* Map [gpa, gpa+size) to [hpa, hpa+size) read/write/execute, write-back. */
 bool ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size);
+struct vmx_caps;
+/* INVEPT: the CPU forgets the translations it cached from this EPT. */
+void ept_invalidate(const struct vmx_caps *caps, const struct ept *ept);
 /* Free all tables (the guest must not run on this EPT again). */
 void ept_destroy(struct ept *ept);
 

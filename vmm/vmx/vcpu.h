@@ -167,6 +167,8 @@ void vcpu_write_debugctl(uint64_t val);
 void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error, unsigned insn_len);
 bool vcpu_event_pending(void);
 void vcpu_set_interrupt_window(struct vcpu *v, bool on);
+/* Exit after the next instruction (SDM 3C 26.7.2): a watch's single step. */
+void vcpu_set_monitor_trap(struct vcpu *v, bool on);
 
 /* Emulated control-register and EFER writes; false = inject #GP. */
 bool vcpu_write_cr0(struct vcpu *v, uint64_t val);
@@ -187,6 +189,23 @@ void vcpu_pdptes(uint64_t pdpte[4]);
 void vcpu_set_cr2(struct vcpu *v, uint64_t cr2);
 /* Reset the FPU/SSE state to what FNINIT and power-on leave. */
 void vcpu_fpu_init(struct vcpu *v);
+
+/* The VCPU's whole state, for snapshots and clones (vmm/vmx/vcpu_image.c). */
+#define VCPU_IMAGE_FIELDS 64
+struct vcpu_image {
+	struct guest_regs regs;
+	struct guest_msrs msrs;
+	uint64_t xcr0, cr8, misc_enable_cleared;
+	uint32_t proc, entry;
+	uint64_t field[VCPU_IMAGE_FIELDS]; /* VMCS fields, in vcpu_image.c's table order */
+	uint8_t fpu[4096];                 /* the FXSAVE/XSAVE area (FPU_AREA_SIZE) */
+};
+void vcpu_save(struct vcpu *v, struct vcpu_image *img);
+/* img into v, which may be another VCPU (a clone) with its own VMCS. */
+void vcpu_restore(struct vcpu *v, const struct vcpu_image *img);
+/* With v loaded: its FPU area and msrs copy from the CPU, or back to it. */
+void vcpu_sync_lazy(struct vcpu *v);
+void vcpu_reload_lazy(struct vcpu *v);
 
 /* A snapshot for reports and the monitor. */
 struct vcpu_state {

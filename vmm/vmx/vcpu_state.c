@@ -103,6 +103,20 @@ void vcpu_load(struct vcpu *v)
 	current = v;
 }
 
+void vcpu_sync_lazy(struct vcpu *v)
+{
+	fpu_save(v);
+	if (fpu_has_xsave())
+		write_xcr0(v->xcr0); /* fpu_save left every component enabled */
+	msrs_save(v->caps, &v->msrs);
+}
+
+void vcpu_reload_lazy(struct vcpu *v)
+{
+	fpu_restore(v, false);
+	msrs_restore(v->caps, 0, &v->msrs);
+}
+
 /* VMX does not switch CR2 (the VMCS guest-state area has none, SDM 3C
  * "Guest Register State"): a loaded VCPU's CR2 is the CPU's own register,
  * the others' wait in msrs. */
@@ -207,6 +221,15 @@ bool vcpu_event_pending(void) { return vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO
 void vcpu_set_interrupt_window(struct vcpu *v, bool on)
 {
 	uint32_t proc = on ? v->proc | PROC_INTERRUPT_WINDOW_EXITING : v->proc & ~PROC_INTERRUPT_WINDOW_EXITING;
+	if (proc != v->proc) {
+		v->proc = proc;
+		vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
+	}
+}
+
+void vcpu_set_monitor_trap(struct vcpu *v, bool on)
+{
+	uint32_t proc = on ? v->proc | PROC_MONITOR_TRAP_FLAG : v->proc & ~PROC_MONITOR_TRAP_FLAG;
 	if (proc != v->proc) {
 		v->proc = proc;
 		vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);

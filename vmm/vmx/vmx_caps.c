@@ -89,14 +89,21 @@ static void probe_controls(struct vmx_caps *c, struct why *w)
 			       PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_RDPMC_EXITING | PROC_USE_IO_BITMAPS |
 				       PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY_CONTROLS |
 				       PROC_INTERRUPT_WINDOW_EXITING,
-			       PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_TSC_OFFSETTING, proc_names, w);
-	/* Interrupt-window exiting is requested per entry, not always on. */
-	c->proc &= ~PROC_INTERRUPT_WINDOW_EXITING;
+			       PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_TSC_OFFSETTING |
+				       PROC_MONITOR_TRAP_FLAG,
+			       proc_names, w);
+	/* Interrupt-window exiting and the monitor trap flag (watches) are
+	 * requested per entry, not always on. */
+	c->mtf = c->proc & PROC_MONITOR_TRAP_FLAG;
+	c->proc &= ~(PROC_INTERRUPT_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG);
 	if (c->proc & PROC_ACTIVATE_SECONDARY_CONTROLS)
 		c->proc2 = fit_controls(IA32_VMX_PROCBASED_CTLS2, PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST,
 					PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING | PROC2_ENABLE_RDTSCP |
 						PROC2_ENABLE_INVPCID,
 					proc2_names, w);
+	/* Page-modification logging (SDM 3C 29.3.6): reported, not used yet. */
+	c->pml = (c->proc & PROC_ACTIVATE_SECONDARY_CONTROLS) &&
+		 ((rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32) & PROC2_ENABLE_PML);
 	c->exit = fit_controls(t ? IA32_VMX_TRUE_EXIT_CTLS : IA32_VMX_EXIT_CTLS,
 			       EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
 				       EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
