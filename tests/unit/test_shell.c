@@ -211,7 +211,8 @@ static int setup(void **state)
 	vms[0].info = (struct monitor_vm_info){
 		.id = 0, .name = "hello64", .state = "running", .reason = "", .image = "hello64.elf (ELF64)",
 		.cpu_mode = "long", .mem_bytes = 16u << 20, .exits = 1234, .run_ns = 2500000000ull,
-		.console_shown = 4096, .console_dropped = 17, .host_bytes = 40000, .host_page_bytes = 32768};
+		.console_shown = 4096, .console_dropped = 17, .host_bytes = 40000, .host_page_bytes = 32768,
+		.private_pages = 4000, .shared_pages = 96};
 	vms[1].info = (struct monitor_vm_info){
 		.id = 1, .name = "rm16", .state = "paused", .reason = "operator", .image = "rm16.bin (flat real mode)",
 		.cpu_mode = "real", .mem_bytes = 640u << 10, .exits = 50, .run_ns = 1000000};
@@ -321,7 +322,8 @@ static void test_info(void **state)
 	(void)state;
 	static const char hello[] = "id:        0\nname:      hello64\nstate:     running\nreason:    -\n"
 				    "exit code: -\nimage:     hello64.elf (ELF64)\n"
-				    "memory:    16 MiB (16777216 bytes)\ncpu mode:  long\n"
+				    "memory:    16 MiB (16777216 bytes)\n"
+				    "pages:     4000 private, 96 shared copy-on-write\ncpu mode:  long\n"
 				    "host:      40000 bytes beyond its RAM (32768 in pages: EPT, VMCS, FPU area; 7232 static)\n"
 				    "exits:     1234\ncpu time:  2.500 s (25.00% since boot)\n"
 				    "console:   4096 bytes shown, 17 dropped (written faster than the line)\n";
@@ -329,6 +331,7 @@ static void test_info(void **state)
 	check_cmd("info 0", hello);
 	check_cmd("info 2", "id:        2\nname:      crash\nstate:     stopped\nreason:    triple fault\n"
 			    "exit code: -3\nimage:     crash.elf (ELF32)\nmemory:    1000 bytes (1000 bytes)\n"
+			    "pages:     0 private, 0 shared copy-on-write\n"
 			    "cpu mode:  protected\nhost:      0 bytes beyond its RAM (0 in pages: EPT, VMCS, FPU area; 0 static)\nexits:     7\ncpu time:  0.000 s (0.00% since boot)\n"
 			    "console:   0 bytes shown, 0 dropped (written faster than the line)\n");
 	check_cmd("info nosuch", "no such VM 'nosuch'\n");
