@@ -10,6 +10,7 @@
 
 #include "kernel/fmt.c"
 #include "vmm/monitor/cmd_debug.c"
+#include "vmm/monitor/cmd_mem.c"
 #include "vmm/monitor/cmd_vm.c"
 #include "vmm/monitor/conmux.c"
 #include "vmm/monitor/lineedit.c"
@@ -39,7 +40,7 @@ static unsigned nr_vms;
 static uint64_t uptime = 10000000000ull; /* 10 s */
 static unsigned quantum = 10;
 static int loglevel = MONITOR_LOG_INFO;
-static const char *fail; /* the next life-cycle, regs, dev or inject call fails with it */
+static const char *fail; /* the next life-cycle, regs, dev, inject or memory-feature call fails with it */
 static char calls[4096];
 static struct event injected;
 static char out[1 << 17];
@@ -188,6 +189,76 @@ static bool f_rx(void *ctx, unsigned vm, uint8_t b)
 	return true;
 }
 
+/* The memory features: canned answers, every call recorded. */
+static struct monitor_snapshot_info snap_taken; /* what snapshot() answers */
+static struct monitor_snapshot_info snap_list[MONITOR_SNAPSHOTS_MAX + 1];
+static unsigned nr_snaps;
+static uint64_t pages_restored;
+static unsigned clone_id;
+static struct monitor_watch_info watch_rows[MONITOR_WATCHES_MAX + 1];
+static unsigned nr_watch_rows;
+
+static const char *f_snapshot(void *ctx, unsigned vm, const char *tag, struct monitor_snapshot_info *out)
+{
+	(void)ctx;
+	record("snapshot(%u,%s)", vm, tag);
+	*out = snap_taken;
+	return take_fail();
+}
+static const char *f_rewind(void *ctx, unsigned vm, const char *tag, uint64_t *pages)
+{
+	(void)ctx;
+	record("rewind(%u,%s)", vm, tag);
+	*pages = pages_restored;
+	return take_fail();
+}
+static unsigned f_snapshots(void *ctx, unsigned vm, struct monitor_snapshot_info *out, unsigned max)
+{
+	(void)ctx;
+	record("snapshots(%u,%u)", vm, max);
+	for (unsigned i = 0; i < nr_snaps && i < max; i++)
+		out[i] = snap_list[i];
+	return nr_snaps; /* may be more than max: the monitor must not believe it */
+}
+static const char *f_forget(void *ctx, unsigned vm, const char *tag)
+{
+	return (void)ctx, record("forget(%u,%s)", vm, tag), take_fail();
+}
+static const char *f_clone(void *ctx, unsigned vm, const char *name, unsigned *new_vm)
+{
+	(void)ctx;
+	record("clone(%u,%s)", vm, name);
+	*new_vm = clone_id;
+	return take_fail();
+}
+static const char *f_watch(void *ctx, unsigned vm, uint64_t gpa, uint64_t len, unsigned kinds)
+{
+	(void)ctx;
+	record("watch(%u,0x%llx,%llu,%u)", vm, (unsigned long long)gpa, (unsigned long long)len, kinds);
+	return take_fail();
+}
+static const char *f_unwatch(void *ctx, unsigned vm, bool all, uint64_t gpa)
+{
+	(void)ctx;
+	if (all)
+		record("unwatch(%u,all)", vm);
+	else
+		record("unwatch(%u,0x%llx)", vm, (unsigned long long)gpa);
+	return take_fail();
+}
+static unsigned f_watches(void *ctx, unsigned vm, struct monitor_watch_info *out, unsigned max)
+{
+	(void)ctx;
+	record("watches(%u,%u)", vm, max);
+	for (unsigned i = 0; i < nr_watch_rows && i < max; i++)
+		out[i] = watch_rows[i];
+	return nr_watch_rows;
+}
+static const char *f_dirty(void *ctx, unsigned vm, unsigned seconds)
+{
+	return (void)ctx, record("dirty(%u,%u)", vm, seconds), take_fail();
+}
+
 static const struct monitor_ops ops = {
 	.out = f_out, .version = f_version, .uptime_ns = f_uptime, .vm_count = f_vm_count,
 	.vm_info = f_vm_info, .exit_name = f_exit_name, .pause = f_pause, .resume = f_resume,
@@ -195,6 +266,8 @@ static const struct monitor_ops ops = {
 	.dev_show = f_dev_show, .inject = f_inject, .quantum_get = f_quantum_get,
 	.quantum_set = f_quantum_set, .loglevel_get = f_loglevel_get,
 	.loglevel_set = f_loglevel_set, .poweroff = f_poweroff, .reboot = f_reboot, .rx = f_rx,
+	.snapshot = f_snapshot, .rewind = f_rewind, .snapshots = f_snapshots, .forget = f_forget,
+	.clone = f_clone, .watch = f_watch, .unwatch = f_unwatch, .watches = f_watches, .dirty = f_dirty,
 };
 
 static void clear_out(void)
@@ -211,7 +284,8 @@ static int setup(void **state)
 	vms[0].info = (struct monitor_vm_info){
 		.id = 0, .name = "hello64", .state = "running", .reason = "", .image = "hello64.elf (ELF64)",
 		.cpu_mode = "long", .mem_bytes = 16u << 20, .exits = 1234, .run_ns = 2500000000ull,
-		.console_shown = 4096, .console_dropped = 17, .host_bytes = 40000, .host_page_bytes = 32768};
+		.console_shown = 4096, .console_dropped = 17, .host_bytes = 40000, .host_page_bytes = 32768,
+		.private_pages = 4000, .shared_pages = 96};
 	vms[1].info = (struct monitor_vm_info){
 		.id = 1, .name = "rm16", .state = "paused", .reason = "operator", .image = "rm16.bin (flat real mode)",
 		.cpu_mode = "real", .mem_bytes = 640u << 10, .exits = 50, .run_ns = 1000000};
@@ -233,6 +307,13 @@ static int setup(void **state)
 	loglevel = MONITOR_LOG_INFO;
 	fail = NULL;
 	calls[0] = '\0';
+	snap_taken = (struct monitor_snapshot_info){.tag = "default", .entries = 4096, .bytes = 8192};
+	memset(snap_list, 0, sizeof(snap_list));
+	nr_snaps = 0;
+	pages_restored = 0;
+	clone_id = 3;
+	memset(watch_rows, 0, sizeof(watch_rows));
+	nr_watch_rows = 0;
 	clear_out();
 	monitor_init(&mon, &ops, NULL);
 	clear_out();
@@ -292,6 +373,10 @@ static void test_help(void **state)
 	}
 	check_cmd("help mem", "usage: mem VM GPA [LEN]\n  hexdump guest-physical memory (LEN <= 4096, default 128)\n");
 	check_cmd("help version", "usage: version\n  show the hypervisor version\n");
+	check_cmd("help watch", "usage: watch VM [GPA [LEN] [KIND]]\n  list the watches, or report accesses to GPA..GPA+LEN-1 "
+				"(LEN 1..4096, default 1; KIND r w x, default w)\n");
+	check_cmd("help snapshot", "usage: snapshot VM [TAG]\n"
+				   "  snapshot the VM as TAG (default 'default'); pages are saved as they are written\n");
 	check_cmd("help nope", "help: no command 'nope'\n");
 	check_cmd("help a b", "usage: help [COMMAND]\n");
 }
@@ -321,7 +406,8 @@ static void test_info(void **state)
 	(void)state;
 	static const char hello[] = "id:        0\nname:      hello64\nstate:     running\nreason:    -\n"
 				    "exit code: -\nimage:     hello64.elf (ELF64)\n"
-				    "memory:    16 MiB (16777216 bytes)\ncpu mode:  long\n"
+				    "memory:    16 MiB (16777216 bytes)\n"
+				    "pages:     4000 private, 96 shared copy-on-write\ncpu mode:  long\n"
 				    "host:      40000 bytes beyond its RAM (32768 in pages: EPT, VMCS, FPU area; 7232 static)\n"
 				    "exits:     1234\ncpu time:  2.500 s (25.00% since boot)\n"
 				    "console:   4096 bytes shown, 17 dropped (written faster than the line)\n";
@@ -329,6 +415,7 @@ static void test_info(void **state)
 	check_cmd("info 0", hello);
 	check_cmd("info 2", "id:        2\nname:      crash\nstate:     stopped\nreason:    triple fault\n"
 			    "exit code: -3\nimage:     crash.elf (ELF32)\nmemory:    1000 bytes (1000 bytes)\n"
+			    "pages:     0 private, 0 shared copy-on-write\n"
 			    "cpu mode:  protected\nhost:      0 bytes beyond its RAM (0 in pages: EPT, VMCS, FPU area; 0 static)\nexits:     7\ncpu time:  0.000 s (0.00% since boot)\n"
 			    "console:   0 bytes shown, 0 dropped (written faster than the line)\n");
 	check_cmd("info nosuch", "no such VM 'nosuch'\n");
@@ -563,6 +650,232 @@ static void test_inject_validation(void **state)
 	/* Only the events that parse reach the VMM, whose rules refuse them
 	 * (the eight above with an SDM citation); malformed commands do not. */
 	assert_string_equal(calls, "inject(0)inject(0)inject(0)inject(0)inject(0)inject(0)inject(0)inject(0)");
+}
+
+/* ---- the memory features: snapshots, clones, watches, dirty pages ---- */
+
+static void test_snapshot(void **state)
+{
+	(void)state;
+	check_cmd("snapshot hello64", "hello64: snapshot default taken (4096 EPT entries write-protected, 8192 bytes)\n");
+	snap_taken.entries = 160, snap_taken.bytes = 12288;
+	check_cmd("snapshot 1 boot-1.v2_x", "rm16: snapshot boot-1.v2_x taken (160 EPT entries write-protected, 12288 bytes)\n");
+	check_cmd("snapshot 1 abcdefghijklmno", "rm16: snapshot abcdefghijklmno taken (160 EPT entries write-protected, 12288 bytes)\n");
+	assert_string_equal(calls, "snapshot(0,default)snapshot(1,boot-1.v2_x)snapshot(1,abcdefghijklmno)");
+	fail = "4 snapshots already: forget one";
+	check_cmd("snapshot 0 more", "snapshot: hello64: 4 snapshots already: forget one\n");
+	calls[0] = '\0';
+	static const char bad[] = "snapshot: bad tag: '%s' (1..15 characters of A-Z a-z 0-9 _ . -)\n"
+				  "usage: snapshot VM [TAG]\n";
+	for (const char *const *t = (const char *const[]){"abcdefghijklmnop", "a/b", "tag!", "x:y", NULL}; *t; t++) {
+		char line[64], want[160];
+		snprintf(line, sizeof(line), "snapshot 0 %s", *t);
+		snprintf(want, sizeof(want), bad, *t);
+		check_cmd(line, want);
+	}
+	check_cmd("snapshot ghost", "no such VM 'ghost'\n");
+	check_cmd("snapshot", "usage: snapshot VM [TAG]\n");
+	check_cmd("snapshot 0 a b", "usage: snapshot VM [TAG]\n");
+	assert_string_equal(calls, ""); /* a bad tag never reaches the VMM */
+}
+
+static void test_rewind_forget(void **state)
+{
+	(void)state;
+	check_cmd("rewind hello64", "hello64: rewound to default (0 pages restored)\n");
+	pages_restored = 37;
+	check_cmd("rewind 2 before.crash", "crash: rewound to before.crash (37 pages restored)\n");
+	fail = "no snapshot 'nope'";
+	check_cmd("rewind 0 nope", "rewind: hello64: no snapshot 'nope'\n");
+	check_cmd("forget 0 default", "hello64: snapshot default dropped\n");
+	fail = "no snapshot 'x'";
+	check_cmd("forget rm16 x", "forget: rm16: no snapshot 'x'\n");
+	assert_string_equal(calls, "rewind(0,default)rewind(2,before.crash)rewind(0,nope)forget(0,default)forget(1,x)");
+	calls[0] = '\0';
+	check_cmd("rewind 0 a*b", "rewind: bad tag: 'a*b' (1..15 characters of A-Z a-z 0-9 _ . -)\n"
+				  "usage: rewind VM [TAG]\n");
+	check_cmd("forget 0 abcdefghijklmnop", "forget: bad tag: 'abcdefghijklmnop' (1..15 characters of A-Z a-z 0-9 _ . -)\n"
+					       "usage: forget VM TAG\n");
+	check_cmd("forget 0", "usage: forget VM TAG\n");
+	check_cmd("rewind", "usage: rewind VM [TAG]\n");
+	check_cmd("rewind ghost", "no such VM 'ghost'\n");
+	check_cmd("forget ghost t", "no such VM 'ghost'\n");
+	assert_string_equal(calls, "");
+}
+
+#define SNAPSHOTS_HEADER "  TAG              AGE          SAVED    DIFFERS        BYTES  REWINDS\n"
+
+static void test_snapshots(void **state)
+{
+	(void)state;
+	check_cmd("snapshots hello64", "hello64: no snapshots\n");
+	assert_string_equal(calls, "snapshots(0,4)");
+	snap_list[0] = (struct monitor_snapshot_info){"default", 12345678901ull, 0, 3, 5, 20480, 0};
+	snap_list[1] = (struct monitor_snapshot_info){"abcdefghijklmno", 99999999999999ull, 0, 262144, 262144,
+						      1073754112, 12};
+	nr_snaps = 2;
+	check_cmd("snapshots 0", SNAPSHOTS_HEADER
+			       "  default          12.345 s         3          5        20480        0\n"
+			       "  abcdefghijklmno  99999.999 s 262144     262144   1073754112       12\n");
+	/* More than asked for, and a tag that fills its array: neither runs over. */
+	snap_list[0] = (struct monitor_snapshot_info){.age_ns = 5000000, .saved_pages = 1};
+	memset(snap_list[0].tag, 'a', sizeof(snap_list[0].tag));
+	nr_snaps = MONITOR_SNAPSHOTS_MAX + 1;
+	clear_out();
+	type("snapshots 0\r");
+	assert_non_null(strstr(out, "\r\n  aaaaaaaaaaaaaaa  0.005 s          1          0            0        0\r\n"));
+	size_t lines = 0;
+	for (size_t i = 0; i < out_len; i++)
+		lines += out[i] == '\n';
+	assert_int_equal(lines, 1 + 1 + MONITOR_SNAPSHOTS_MAX);
+	check_cmd("snapshots", "usage: snapshots VM\n");
+	check_cmd("snapshots ghost", "no such VM 'ghost'\n");
+}
+
+static void test_clone(void **state)
+{
+	(void)state;
+	check_cmd("clone hello64 hello2", "hello64: cloned as hello2 (id 3)\n");
+	clone_id = 63;
+	check_cmd("clone 1 rm16_copy-B", "rm16: cloned as rm16_copy-B (id 63)\n");
+	check_cmd("clone 1 abcdefghijklmno", "rm16: cloned as abcdefghijklmno (id 63)\n");
+	check_cmd("clone 1 7up", "rm16: cloned as 7up (id 63)\n");
+	fail = "name in use";
+	check_cmd("clone 0 rm16", "clone: hello64: name in use\n");
+	assert_string_equal(calls, "clone(0,hello2)clone(1,rm16_copy-B)clone(1,abcdefghijklmno)clone(1,7up)clone(0,rm16)");
+	calls[0] = '\0';
+	static const char bad[] = "clone: bad name: '%s' (1..15 characters of A-Z a-z 0-9 _ -, not all digits)\n"
+				  "usage: clone VM NEWNAME\n";
+	for (const char *const *n = (const char *const[]){"a.b", "123", "abcdefghijklmnop", "x=y", NULL}; *n; n++) {
+		char line[64], want[160];
+		snprintf(line, sizeof(line), "clone 0 %s", *n);
+		snprintf(want, sizeof(want), bad, *n);
+		check_cmd(line, want);
+	}
+	check_cmd("clone 0", "usage: clone VM NEWNAME\n");
+	check_cmd("clone ghost x", "no such VM 'ghost'\n");
+	assert_string_equal(calls, "");
+}
+
+#define WATCH_HEADER "  GPA                  LEN  KIND        HITS       SHOWN\n"
+
+static void test_watch_list(void **state)
+{
+	(void)state;
+	check_cmd("watch hello64", "hello64: no watches\n");
+	assert_string_equal(calls, "watches(0,16)");
+	watch_rows[0] = (struct monitor_watch_info){0x7c00, 2, MONITOR_WATCH_W, 1500, 1000};
+	watch_rows[1] = (struct monitor_watch_info){0xfffffffffffff000ull, 4096,
+						   MONITOR_WATCH_R | MONITOR_WATCH_W | MONITOR_WATCH_X, 0, 0};
+	nr_watch_rows = 2;
+	check_cmd("watch 0", WATCH_HEADER
+			   "  0x0000000000007c00     2  w           1500        1000\n"
+			   "  0xfffffffffffff000  4096  rwx            0           0\n");
+	watch_rows[0].kinds = MONITOR_WATCH_R | MONITOR_WATCH_X;
+	watch_rows[1].kinds = MONITOR_WATCH_W | MONITOR_WATCH_X;
+	nr_watch_rows = MONITOR_WATCHES_MAX + 1; /* more than asked for: 16 rows */
+	clear_out();
+	type("watch 0\r");
+	assert_non_null(strstr(out, "  0x0000000000007c00     2  rx          1500        1000\r\n"
+				    "  0xfffffffffffff000  4096  wx             0           0\r\n"));
+	size_t lines = 0;
+	for (size_t i = 0; i < out_len; i++)
+		lines += out[i] == '\n';
+	assert_int_equal(lines, 1 + 1 + MONITOR_WATCHES_MAX);
+}
+
+static void test_watch_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(watch_kinds("r"), MONITOR_WATCH_R);
+	assert_int_equal(watch_kinds("w"), MONITOR_WATCH_W);
+	assert_int_equal(watch_kinds("x"), MONITOR_WATCH_X);
+	assert_int_equal(watch_kinds("wx"), MONITOR_WATCH_W | MONITOR_WATCH_X);
+	assert_int_equal(watch_kinds("xw"), MONITOR_WATCH_W | MONITOR_WATCH_X);
+	assert_int_equal(watch_kinds("rwx"), MONITOR_WATCH_R | MONITOR_WATCH_W | MONITOR_WATCH_X);
+	assert_int_equal(watch_kinds("xrw"), MONITOR_WATCH_R | MONITOR_WATCH_W | MONITOR_WATCH_X);
+	assert_int_equal(watch_kinds(""), 0);
+	assert_int_equal(watch_kinds("rr"), 0);
+	assert_int_equal(watch_kinds("R"), 0);
+	assert_int_equal(watch_kinds("rwxa"), 0);
+	assert_int_equal(watch_kinds("q"), 0);
+	char buf[4];
+	for (unsigned k = 1; k < 8; k++)
+		assert_int_equal(watch_kinds(watch_kind_name(k, buf)), k);
+	assert_string_equal(watch_kind_name(MONITOR_WATCH_X | MONITOR_WATCH_R, buf), "rx");
+}
+
+static void test_watch(void **state)
+{
+	(void)state;
+	check_cmd("watch hello64 0x1000", "hello64: watching 0x1000..0x1000 (w)\n");
+	check_cmd("watch 0 0x1000 8 rw", "hello64: watching 0x1000..0x1007 (rw)\n");
+	check_cmd("watch 0 0x2000 rw", "hello64: watching 0x2000..0x2000 (rw)\n");
+	check_cmd("watch 0 4096 4096 xr", "hello64: watching 0x1000..0x1fff (rx)\n");
+	check_cmd("watch 0 0x10 r", "hello64: watching 0x10..0x10 (r)\n");
+	check_cmd("watch 0 0x10 2 wx", "hello64: watching 0x10..0x11 (wx)\n");
+	check_cmd("watch 1 0 0x10 rwx", "rm16: watching 0x0..0xf (rwx)\n");
+	check_cmd("watch 1 0xffffffffffffffff", "rm16: watching 0xffffffffffffffff..0xffffffffffffffff (w)\n");
+	assert_string_equal(calls, "watch(0,0x1000,1,2)watch(0,0x1000,8,3)watch(0,0x2000,1,3)watch(0,0x1000,4096,5)"
+				   "watch(0,0x10,1,1)watch(0,0x10,2,6)watch(1,0x0,16,7)watch(1,0xffffffffffffffff,1,2)");
+	fail = "16 watches already";
+	check_cmd("watch 0 0x3000", "watch: hello64: 16 watches already\n");
+	calls[0] = '\0';
+	static const char bad_len[] = "watch: GPA and LEN are numbers, LEN 1..4096\nusage: watch VM [GPA [LEN] [KIND]]\n";
+	check_cmd("watch 0 0x1000 0", bad_len);
+	check_cmd("watch 0 0x1000 4097 r", bad_len);
+	check_cmd("watch 0 0x1000 4k", bad_len);
+	check_cmd("watch 0 zz", bad_len);
+	check_cmd("watch 0 0xffffffffffffffff 2", bad_len);
+	static const char bad_kind[] = "watch: KIND is r, w, x or a combination of them (rw, wx, rwx...)\n"
+				       "usage: watch VM [GPA [LEN] [KIND]]\n";
+	check_cmd("watch 0 0x1000 q", bad_kind);
+	check_cmd("watch 0 0x1000 4 rwq", bad_kind);
+	check_cmd("watch 0 0x1000 ww", bad_kind);
+	check_cmd("watch 0 0x1000 W", bad_kind);
+	check_cmd("watch 0 0x1000 4 5", bad_kind);
+	check_cmd("watch 0 0x1000 rw 4", "usage: watch VM [GPA [LEN] [KIND]]\n");
+	check_cmd("watch 0 0x1000 4 rw x", "usage: watch VM [GPA [LEN] [KIND]]\n");
+	check_cmd("watch", "usage: watch VM [GPA [LEN] [KIND]]\n");
+	check_cmd("watch ghost 0x1000", "no such VM 'ghost'\n");
+	assert_string_equal(calls, "");
+}
+
+static void test_unwatch(void **state)
+{
+	(void)state;
+	check_cmd("unwatch hello64", "hello64: every watch removed\n");
+	check_cmd("unwatch 1 0x7C00", "rm16: watch at 0x7c00 removed\n");
+	check_cmd("unwatch 1 4096", "rm16: watch at 0x1000 removed\n");
+	fail = "no watch at 0x5000";
+	check_cmd("unwatch 0 0x5000", "unwatch: hello64: no watch at 0x5000\n");
+	assert_string_equal(calls, "unwatch(0,all)unwatch(1,0x7c00)unwatch(1,0x1000)unwatch(0,0x5000)");
+	calls[0] = '\0';
+	check_cmd("unwatch 0 all", "unwatch: GPA is a number\nusage: unwatch VM [GPA]\n");
+	check_cmd("unwatch 0 1 2", "usage: unwatch VM [GPA]\n");
+	check_cmd("unwatch", "usage: unwatch VM [GPA]\n");
+	check_cmd("unwatch ghost", "no such VM 'ghost'\n");
+	assert_string_equal(calls, "");
+}
+
+static void test_dirty(void **state)
+{
+	(void)state;
+	check_cmd("dirty hello64", "hello64: logging dirty pages for 5 s\n");
+	check_cmd("dirty 1 1", "rm16: logging dirty pages for 1 s\n");
+	check_cmd("dirty 1 0x3c", "rm16: logging dirty pages for 60 s\n");
+	fail = "already logging";
+	check_cmd("dirty 0 10", "dirty: hello64: already logging\n");
+	assert_string_equal(calls, "dirty(0,5)dirty(1,1)dirty(1,60)dirty(0,10)");
+	calls[0] = '\0';
+	static const char bad[] = "dirty: SECONDS must be 1..60\nusage: dirty VM [SECONDS]\n";
+	check_cmd("dirty 0 0", bad);
+	check_cmd("dirty 0 61", bad);
+	check_cmd("dirty 0 soon", bad);
+	check_cmd("dirty 0 1 2", "usage: dirty VM [SECONDS]\n");
+	check_cmd("dirty", "usage: dirty VM [SECONDS]\n");
+	check_cmd("dirty ghost", "no such VM 'ghost'\n");
+	assert_string_equal(calls, "");
 }
 
 static void test_quantum_loglevel(void **state)
@@ -855,6 +1168,15 @@ int main(void)
 		cmocka_unit_test_setup(test_devices, setup),
 		cmocka_unit_test_setup(test_inject_ok, setup),
 		cmocka_unit_test_setup(test_inject_validation, setup),
+		cmocka_unit_test_setup(test_snapshot, setup),
+		cmocka_unit_test_setup(test_rewind_forget, setup),
+		cmocka_unit_test_setup(test_snapshots, setup),
+		cmocka_unit_test_setup(test_clone, setup),
+		cmocka_unit_test_setup(test_watch_list, setup),
+		cmocka_unit_test_setup(test_watch_kinds, setup),
+		cmocka_unit_test_setup(test_watch, setup),
+		cmocka_unit_test_setup(test_unwatch, setup),
+		cmocka_unit_test_setup(test_dirty, setup),
 		cmocka_unit_test_setup(test_quantum_loglevel, setup),
 		cmocka_unit_test_setup(test_power, setup),
 		cmocka_unit_test_setup(test_unknown_and_empty, setup),

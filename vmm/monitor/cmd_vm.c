@@ -42,8 +42,10 @@ void cmd_info(struct monitor *mon, int argc, char **argv)
 		mon_printf(mon, "exit code: %ld\n", (long)info.exit_code);
 	else
 		mon_puts(mon, "exit code: -\n");
-	mon_printf(mon, "image:     %s\nmemory:    %s (%llu bytes)\ncpu mode:  %s\n", info.image, mem,
-		   (unsigned long long)info.mem_bytes, info.cpu_mode);
+	mon_printf(mon, "image:     %s\nmemory:    %s (%llu bytes)\n", info.image, mem,
+		   (unsigned long long)info.mem_bytes);
+	mon_printf(mon, "pages:     %llu private, %llu shared copy-on-write\ncpu mode:  %s\n",
+		   (unsigned long long)info.private_pages, (unsigned long long)info.shared_pages, info.cpu_mode);
 	mon_printf(mon, "host:      %llu bytes beyond its RAM (%llu in pages: EPT, VMCS, FPU area; %llu static)\n",
 		   (unsigned long long)info.host_bytes, (unsigned long long)info.host_page_bytes,
 		   (unsigned long long)(info.host_bytes - info.host_page_bytes));

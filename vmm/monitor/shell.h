@@ -21,7 +21,8 @@ const struct shell_cmd *shell_find(const char *name);
 /* "usage: NAME ARGS" of cmd, or of the command being executed. */
 void shell_usage(struct monitor *mon, const struct shell_cmd *cmd);
 void mon_usage(struct monitor *mon);
-/* Command handlers: cmd_vm.c (VMs as a whole), cmd_debug.c (their insides). */
+/* Command handlers: cmd_vm.c (VMs as a whole), cmd_debug.c (their insides),
+ * cmd_mem.c (snapshots, clones, watches, dirty pages: the VMM's EPT). */
 void cmd_list(struct monitor *mon, int argc, char **argv);
 void cmd_info(struct monitor *mon, int argc, char **argv);
 void cmd_regs(struct monitor *mon, int argc, char **argv);
@@ -33,5 +34,13 @@ void cmd_stop(struct monitor *mon, int argc, char **argv);
 void cmd_mem(struct monitor *mon, int argc, char **argv);
 void cmd_dev(struct monitor *mon, int argc, char **argv);
 void cmd_inject(struct monitor *mon, int argc, char **argv);
+void cmd_snapshot(struct monitor *mon, int argc, char **argv);
+void cmd_rewind(struct monitor *mon, int argc, char **argv);
+void cmd_snapshots(struct monitor *mon, int argc, char **argv);
+void cmd_forget(struct monitor *mon, int argc, char **argv);
+void cmd_clone(struct monitor *mon, int argc, char **argv);
+void cmd_watch(struct monitor *mon, int argc, char **argv);
+void cmd_unwatch(struct monitor *mon, int argc, char **argv);
+void cmd_dirty(struct monitor *mon, int argc, char **argv);
 
 #endif

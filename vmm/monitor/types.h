@@ -21,6 +21,12 @@
 #define MONITOR_LOG_INFO  2
 #define MONITOR_LOG_DEBUG 3
 #define MONITOR_EXIT_REASONS 128 /* basic exit reasons `exits` sums over every VM (the VMM has 70) */
+#define MONITOR_TAG_MAX 16 /* a snapshot tag: 1..15 characters of [A-Za-z0-9_.-] */
+#define MONITOR_SNAPSHOTS_MAX 4
+#define MONITOR_WATCHES_MAX 16
+#define MONITOR_WATCH_R 1u
+#define MONITOR_WATCH_W 2u
+#define MONITOR_WATCH_X 4u
 
 /* A snapshot of one VM, filled by ops->vm_info. Strings stay valid until the
  * VMM runs again (the monitor uses them at once and keeps none). */
@@ -34,6 +40,9 @@ struct monitor_vm_info {
 	uint64_t mem_bytes;   /* guest-physical RAM */
 	uint64_t host_bytes;  /* host memory it costs beyond its RAM: the next, and its static share */
 	uint64_t host_page_bytes; /* pages it took from the host's allocator besides its RAM */
+	/* Guest pages mapped to a host page of its own / shared copy-on-write
+	 * with a clone or a snapshot. */
+	uint64_t private_pages, shared_pages;
 	uint64_t exits;       /* all VM exits since the VM (re)started */
 	uint64_t run_ns;      /* time spent in VMX non-root operation since boot */
 	int64_t exit_code;    /* the guest's exit code (port 0xF4 or HC_SHUTDOWN) */
@@ -43,6 +52,26 @@ struct monitor_vm_info {
 	unsigned nr_exit_counts;     /* entries in exit_counts and exit_ticks */
 	uint64_t console_shown;      /* console bytes shown on the host's console */
 	uint64_t console_dropped;    /* console bytes written to a full line, lost */
+};
+
+/* One snapshot of a VM's RAM, from ops->snapshot (just taken) or
+ * ops->snapshots (the list). */
+struct monitor_snapshot_info {
+	char tag[MONITOR_TAG_MAX];
+	uint64_t age_ns;        /* since it was taken */
+	uint64_t entries;       /* EPT entries write-protected when it was taken (snapshot's answer only) */
+	uint64_t saved_pages;   /* guest pages whose content at the snapshot it holds aside (written since) */
+	uint64_t differs_pages; /* pages that may differ now: what a rewind restores */
+	uint64_t bytes;         /* host memory it holds: saved pages and bookkeeping */
+	uint64_t rewinds;       /* times the VM was rewound to it */
+};
+
+/* One watched guest-physical range, from ops->watches. */
+struct monitor_watch_info {
+	uint64_t gpa, len;
+	unsigned kinds;   /* MONITOR_WATCH_* */
+	uint64_t hits;    /* matching accesses */
+	uint64_t shown;   /* of which reported on the console (the rest over the rate limit) */
 };
 
 /* One guest segment register as the VMCS holds it (SDM 3C 24.4.1). */
@@ -106,6 +135,19 @@ struct monitor_ops {
 	void (*reboot)(void *ctx);
 	/* One byte into the guest's COM1 receive FIFO; false when it is full. */
 	bool (*rx)(void *ctx, unsigned vm, uint8_t byte);
+	/* Snapshots (docs/memory.md). */
+	const char *(*snapshot)(void *ctx, unsigned vm, const char *tag, struct monitor_snapshot_info *out);
+	const char *(*rewind)(void *ctx, unsigned vm, const char *tag, uint64_t *pages_restored);
+	unsigned (*snapshots)(void *ctx, unsigned vm, struct monitor_snapshot_info *out, unsigned max);
+	const char *(*forget)(void *ctx, unsigned vm, const char *tag);
+	/* A new VM from vm's current state, sharing its RAM copy-on-write. */
+	const char *(*clone)(void *ctx, unsigned vm, const char *name, unsigned *new_vm);
+	const char *(*watch)(void *ctx, unsigned vm, uint64_t gpa, uint64_t len, unsigned kinds);
+	const char *(*unwatch)(void *ctx, unsigned vm, bool all, uint64_t gpa); /* all: every watch of vm */
+	unsigned (*watches)(void *ctx, unsigned vm, struct monitor_watch_info *out, unsigned max);
+	/* Start logging dirty pages for `seconds`; the VMM reports each second
+	 * under the VM's name itself (asynchronously). */
+	const char *(*dirty)(void *ctx, unsigned vm, unsigned seconds);
 };
 
 enum monitor_mode { MONITOR_SHELL, MONITOR_ATTACHED, MONITOR_TOP };
