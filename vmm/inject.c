@@ -4,6 +4,7 @@
 #include "kernel/cpu.h"
 #include "vmm/inject.h"
 #include "vmm/mem/guest_mem.h"
+#include "vmm/mem/gram.h"
 #include "vmm/vm.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmx/vmx_caps.h"

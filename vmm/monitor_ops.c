@@ -12,6 +12,8 @@
 #include "vmm/dev/dev_show.h"
 #include "vmm/inject.h"
 #include "vmm/load/loader.h"
+#include "vmm/mem/gram.h"
+#include "vmm/monitor_mem.h"
 #include "vmm/vmm.h"
 
 static struct vmm *vmm_of(void *ctx) { return ctx; }
@@ -64,6 +66,7 @@ static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
 		.console_shown = vm->console.shown,
 		.console_dropped = vm->console.dropped,
 	};
+	op_mem_pages(ctx, id, &out->private_pages, &out->shared_pages);
 	return true;
 }
 
@@ -140,7 +143,7 @@ static long op_mem_read(void *ctx, unsigned id, uint64_t gpa, void *buf, size_t 
 		return -1;
 	if (len > vm->opts.mem - gpa)
 		len = vm->opts.mem - gpa;
-	memcpy(buf, vm->ram + gpa, len);
+	gram_read(vm, gpa, buf, len);
 	return (long)len;
 }
 
@@ -255,6 +258,15 @@ static const struct monitor_ops vmm_monitor_ops = {
 	.poweroff = op_poweroff,
 	.reboot = op_reboot,
 	.rx = op_rx,
+	.snapshot = op_snapshot,
+	.rewind = op_rewind,
+	.snapshots = op_snapshots,
+	.forget = op_forget,
+	.clone = op_clone,
+	.watch = op_watch,
+	.unwatch = op_unwatch,
+	.watches = op_watches,
+	.dirty = op_dirty,
 };
 
 void vmm_monitor_start(struct vmm *vmm)

@@ -8,6 +8,7 @@
 #include "kernel/serial.h"
 #include "kernel/tsc.h"
 #include "vmm/inject.h"
+#include "vmm/mem/dirty.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmm.h"
 
@@ -47,8 +48,12 @@ static void sched_host_service(struct vmm *vmm)
 			monitor_input(&vmm->mon, b);
 		vmm->wake_deadline = 0; /* a command may have paused, resumed or reset a VM: look again */
 	}
+	uint64_t now = rdtsc();
+	for (unsigned i = 0; i < vmm->nvms; i++)
+		if (vmm->vms[i].dirty.on)
+			dirty_tick(&vmm->vms[i], now); /* a second ends for a VM off the CPU too */
 	vmm_console_drain(vmm);
-	uint64_t now_ns = tsc_to_ns(rdtsc() - vmm->start_tsc);
+	uint64_t now_ns = tsc_to_ns(now - vmm->start_tsc);
 	if (vmm->monitor_on)
 		monitor_tick(&vmm->mon, now_ns);
 	else
@@ -88,6 +93,12 @@ static bool sched_hold_overrun(struct vmm *vmm, struct vm *vm, uint64_t now)
  * 26.3.2.5, 27.6), or ask for an exit when it can (interrupt window). */
 static void sched_inject(struct vmm *vmm, struct vm *vm, uint64_t now)
 {
+	/* A watch steps one instruction: an event delivered first would be
+	 * what the step ran (SDM 3C 26.7.2). It waits one instruction. */
+	if (vm->watch.step.on) {
+		vcpu_set_interrupt_window(&vm->vcpu, false);
+		return;
+	}
 	if (vm->intr && now < vm->intr_held_until) {
 		vcpu_set_interrupt_window(&vm->vcpu, false);
 		return;

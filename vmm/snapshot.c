@@ -13,14 +13,14 @@
  */
 #include "vmm/snapshot.h"
 #include "kernel/cpu.h"
+#include "kernel/fmt.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
 #include "kernel/string.h"
 #include "kernel/tsc.h"
 #include "vmm/mem/gram.h"
+#include "vmm/mem/watch.h"
 #include "vmm/vm.h"
-
-#define VMCS_TSC_OFFSET_INDEX_NONE (-1)
 
 int snapshot_find(const struct vm *vm, const char *tag)
 {
@@ -78,7 +78,7 @@ const char *snapshot_take(struct vm *vm, const char *tag, const struct snapshot 
 		return "not enough contiguous host memory for its bookkeeping";
 	struct snapshot *s = phys_to_virt(pa);
 	s->pages = pages;
-	fmt_copy(s->tag, sizeof(s->tag), tag);
+	fmt_snprintf(s->tag, sizeof(s->tag), "%s", tag);
 	snapshot_state_save(vm, s);
 	snapbook_take(&vm->snaps, (unsigned)slot, (uint8_t *)s + sizeof(*s));
 	vm->snap[slot] = s;
@@ -92,9 +92,8 @@ const char *snapshot_take(struct vm *vm, const char *tag, const struct snapshot 
  * late now, as after a pause (the missed-tick policy of docs/devices.md). */
 static void snapshot_state_restore(struct vm *vm, const struct snapshot *s)
 {
-	uint64_t tsc_offset = 0;
 	vcpu_load(&vm->vcpu);
-	tsc_offset = vcpu_tsc_offset();
+	uint64_t tsc_offset = vcpu_tsc_offset();
 	vcpu_restore(&vm->vcpu, &s->cpu);
 	vcpu_set_tsc_offset(&vm->vcpu, tsc_offset);
 	vm->isa = s->isa;

@@ -11,7 +11,7 @@
 #include "vmm/exit/action.h"
 #include "vmm/load/loader.h"
 #include "vmm/mem/snapbook.h"
-#include "vmm/mem/watch.h"
+#include "vmm/mem/watch_set.h"
 #include "vmm/vmx/ept.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/load/vmopts.h"
@@ -155,12 +155,6 @@ const char *vm_state_name(enum vm_state s);
 /* End the VM: the state, a printf-style reason, and an exit code if any. */
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vm_set_exit_code(struct vm *vm, int64_t code);
-/* Guest-physical to host pointer for [gpa, gpa+len) inside RAM and inside
- * one 4 KiB page (any span while vm->ram is set), else NULL. For writing,
- * the page is made the VM's own and writable first (vmm/mem/gram.h); when
- * that finds no host memory the VM is stopped, with a reason. */
-const void *vm_gpa_read(struct vm *vm, uint64_t gpa, uint64_t len);
-void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len);
 /* A byte of guest console output onto its line; dropped (and counted) when
  * the line is full. */
 void vm_console_putc(struct vm *vm, uint8_t c);
@@ -181,6 +175,9 @@ void vm_note(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 
  * reason, printf-style, for the VMM's notice; the exit handler then returns
  * EXIT_RESET. */
 void vm_reset_request(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One block of host RAM for the VM and the EPT that maps it (ram_pa, ram,
+ * ept); NULL, or what it could not allocate. */
+const char *vm_ram_build(struct vm *vm, bool large_pages);
 /* The reset button: the VM is runnable at once, but first clears its RAM,
  * in its own time slices (vm_restart_step), and then reloads its image and
  * restarts the VCPU. Zeroing a large guest's RAM takes long; in slices it is

@@ -2,6 +2,8 @@
  * one VM per Multiboot2 module. A module that cannot become a VM is reported
  * with its name and the reason, and skipped; the others run. */
 #include "vmm/vmm.h"
+#include "vmm/mem/gram.h"
+#include "vmm/snapshot.h"
 #include "kernel/cmos.h"
 #include "kernel/console.h"
 #include "kernel/fmt.h"
@@ -46,24 +48,11 @@ static void vmm_init_bitmaps(struct vmm *vmm)
 	exit_msr_bitmap(phys_to_virt(bm->msr_pa));
 }
 
-/* Guest RAM as one run of host pages, no more than it needs: 2 MiB aligned
- * when it holds a whole 2 MiB, so that the EPT maps that with 2 MiB pages
- * (ept_map_range), else, or when no aligned run is free, wherever it fits. */
-static uint64_t vm_alloc_ram(uint64_t bytes)
-{
-	size_t pages = bytes / PAGE_SIZE;
-	uint64_t pa = bytes >= LARGE_PAGE_SIZE ? mm_alloc_contig(pages, LARGE_PAGE_SIZE / PAGE_SIZE) : 0;
-	return pa ? pa : mm_alloc_contig(pages, 1);
-}
-
 static const char *vm_build_parts(struct vmm *vmm, struct vm *vm)
 {
-	vm->ram_pa = vm_alloc_ram(vm->opts.mem);
-	if (!vm->ram_pa)
-		return "not enough host memory for its RAM";
-	vm->ram = phys_to_virt(vm->ram_pa);
-	if (!ept_init(&vm->ept, vmm->caps.ept_2mb) || !ept_map_range(&vm->ept, 0, vm->ram_pa, vm->opts.mem))
-		return "not enough host memory for its EPT";
+	const char *err = vm_ram_build(vm, vmm->caps.ept_2mb);
+	if (err)
+		return err;
 	if (!vcpu_create(&vm->vcpu, &vmm->caps, (uint16_t)(vm->id + 1), vm->ept.pointer, &vmm->bitmaps))
 		return "not enough host memory for its VMCS";
 	vm->timer_rate = vmm->caps.preemption_rate;
@@ -93,10 +82,9 @@ uint64_t vmm_vm_host_bytes(const struct vmm *vmm, const struct vm *vm)
 /* Give back what vm_build took, for a module that did not become a VM. */
 static void vm_release(struct vm *vm)
 {
+	snapshot_forget_all(vm);
+	gram_release(vm);
 	vcpu_destroy(&vm->vcpu);
-	ept_destroy(&vm->ept);
-	if (vm->ram_pa)
-		mm_free_contig(vm->ram_pa, vm->opts.mem / PAGE_SIZE);
 	vm->ram_pa = 0;
 }
 
@@ -207,6 +195,69 @@ static void vmm_print_vm(const struct vmm *vmm, const struct vm *vm)
 		vmm_vm_host_bytes(vmm, vm), vm->host_pages, vmm_vm_static_bytes(vmm));
 }
 
+/* The VM as it is now, into the fresh slot vm: the same image, options
+ * and files, its VCPU state in a VMCS of vm's own, copies of its devices,
+ * and its RAM shared copy-on-write (vmm/mem/gram.c). The source is off
+ * the CPU while the monitor runs: it is paused for the moment of cloning. */
+static const char *vm_clone_parts(struct vmm *vmm, struct vm *vm, struct vm *src)
+{
+	static struct vcpu_image img; /* 5 KiB: not on the stack */
+	if (!ept_init(&vm->ept, src->ept.large_pages) || !gram_share(vm, src))
+		return "not enough host memory for its EPT";
+	if (!vcpu_create(&vm->vcpu, &vmm->caps, (uint16_t)(vm->id + 1), vm->ept.pointer, &vmm->bitmaps))
+		return "not enough host memory for its VMCS";
+	vcpu_save(&src->vcpu, &img);
+	vcpu_restore(&vm->vcpu, &img);
+	vm->timer_rate = src->timer_rate;
+	isa_advance(&src->isa, rdtsc());
+	vm->isa = src->isa;
+	vm->isa.tx_ctx = vm;
+	vm_console_reset_board(vm);
+	vm->state = src->state == VM_PAUSED ? src->paused_from : src->state;
+	vm->intr = src->intr;
+	vm->intr_held_until = src->intr_held_until;
+	vm->last_inject = src->last_inject;
+	return 0;
+}
+
+const char *vmm_clone_vm(struct vmm *vmm, struct vm *src, const char *name, unsigned *id)
+{
+	if (vmm->nvms == VM_MAX)
+		return "no VM slot left (64 at most)";
+	if (vm_name_taken(vmm, name))
+		return "that name is taken";
+	if (vm_ended(src) || src->restarting)
+		return src->restarting ? "it is restarting" : "it has ended";
+	if (src->watch.step.on)
+		return "it is stepping over a watch; try again";
+	struct vm *vm = &vmm->vms[vmm->nvms];
+	memset(vm, 0, sizeof(*vm));
+	vm->host = &vmm->vm_host;
+	vm->id = vmm->nvms;
+	vm->opts = src->opts;
+	fmt_snprintf(vm->opts.name, sizeof(vm->opts.name), "%s", name);
+	vm->module = src->module;
+	vm->image = src->image;
+	vm->image_len = src->image_len;
+	vm->format = src->format;
+	memcpy(vm->files, src->files, sizeof(vm->files));
+	vm->boot = src->boot;
+	vm->boot.files = vm->files;
+	vm->cpuid = src->cpuid;
+	snapbook_init(&vm->snaps, (uint32_t)(vm->opts.mem / PAGE_SIZE));
+	uint64_t free_before = mm_free_pages();
+	const char *err = vm_clone_parts(vmm, vm, src);
+	vm->host_pages = free_before - mm_free_pages();
+	if (err) {
+		vm_release(vm);
+		return err;
+	}
+	*id = vm->id;
+	vmm->nvms++;
+	vmm->wake_deadline = 0;
+	return 0;
+}
+
 static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsigned nmods, unsigned index)
 {
 	const struct boot_module *mod = &mods[index];
@@ -226,6 +277,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsig
 		vm->image_len = mod->size;
 		vm->module = mod->index;
 		vm->cpuid = &vmm->cpuid;
+		snapbook_init(&vm->snaps, (uint32_t)(vm->opts.mem / PAGE_SIZE));
 		vm_attach_files(vm, mods, nmods);
 		err = vm_build(vmm, vm);
 	}

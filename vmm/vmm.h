@@ -83,6 +83,9 @@ void vmm_reset_vm(struct vmm *vmm, struct vm *vm);
  * the operator's, unless it is a reset loop (the VM is then stopped). */
 enum exit_action vmm_guest_reset(struct vmm *vmm, struct vm *vm, const char *why);
 void vmm_print_summary(struct vmm *vmm);
+/* A new VM from src's state, sharing its RAM copy-on-write (the monitor's
+ * clone): NULL with *id its id, or why not. */
+const char *vmm_clone_vm(struct vmm *vmm, struct vm *src, const char *name, unsigned *id);
 /* Host memory a VM costs beyond its RAM: the pages it took (host_pages) and
  * its share of the static memory (its struct vm, its monitor state). */
 uint64_t vmm_vm_static_bytes(const struct vmm *vmm);

@@ -5,6 +5,7 @@
 #include "vmm/exit/exit.h"
 #include "vmm/inject.h"
 #include "vmm/vmx/vcpu.h"
+#include "vmm/mem/gram.h"
 #include "vmm/vm.h"
 
 #define CR4_PSE (1ull << 4)

@@ -2,6 +2,9 @@
  * A reason with no handler stops that guest with a full report. */
 #include "vmm/exit/exit.h"
 #include "vmm/inject.h"
+#include "vmm/mem/dirty.h"
+#include "vmm/mem/gram.h"
+#include "vmm/mem/watch.h"
 #include <stddef.h>
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -96,12 +99,52 @@ static enum exit_action exit_interrupt_window(struct vm *vm, const struct vm_exi
 	return EXIT_LOOK;
 }
 
+/*
+ * An access the EPT refused. Inside RAM it is one the memory layer held
+ * back: a write to a page that is shared or that a snapshot or the dirty
+ * log watches (vmm/mem/gram.c), or an access to a watched page (watch.c);
+ * the instruction runs again once that is dealt with. Beyond RAM there is
+ * nothing to access: the guest is stopped.
+ */
 static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *e)
 {
-	vm_end(vm, VM_CRASHED, "EPT violation: %s%s%s guest-physical 0x%lx (outside its %lu KiB of RAM) at RIP 0x%lx",
-	       e->ept.read ? "read" : "", e->ept.write ? "write" : "", e->ept.fetch ? "fetch" : "", e->gpa,
-	       vm->opts.mem >> 10, e->rip);
-	return EXIT_STOPPED;
+	struct ept_leaf leaf;
+	if (!ept_lookup(&vm->ept, e->gpa, &leaf)) {
+		vm_end(vm, VM_CRASHED,
+		       "EPT violation: %s%s%s guest-physical 0x%lx (outside its %lu KiB of RAM) at RIP 0x%lx",
+		       e->ept.read ? "read" : "", e->ept.write ? "write" : "", e->ept.fetch ? "fetch" : "", e->gpa,
+		       vm->opts.mem >> 10, e->rip);
+		return EXIT_STOPPED;
+	}
+	/* The fault may have ended a blocking-by-NMI an IRET had lifted: the
+	 * IRET runs again and must find it in place (SDM 3C 28.2.3). */
+	if (e->qualification & (1u << 12))
+		vcpu_set_interruptibility(vcpu_interruptibility() | INTERRUPTIBILITY_NMI);
+	if (e->ept.write && !(leaf.granted & EPT_PAGE_W)) {
+		void *p;
+		if (vm->dirty.on)
+			dirty_tick(vm, rdtsc()); /* a write after the second's end counts in the next */
+		if (gram_make_writable(vm, e->gpa, true, &p) == GRAM_NO_MEMORY) {
+			vm->paused_from = vm->state;
+			vm->state = VM_PAUSED;
+			vm_note(vm, "*** no host memory for a copy of page 0x%lx: paused (forget a snapshot or "
+				    "stop a VM, then resume it)", e->gpa & ~(uint64_t)0xFFF);
+			return EXIT_RESCHEDULE;
+		}
+		if (!watch_hidden(vm, e->gpa & ~(uint64_t)0xFFF))
+			return EXIT_RESUME;
+	}
+	if (watch_violation(vm, e))
+		return EXIT_RESUME;
+	return exit_unhandled(vm, e, "EPT violation on guest RAM with no reason to fault");
+}
+
+/* The instruction a watch let through has retired (SDM 3C 26.7.2). */
+static enum exit_action exit_monitor_trap(struct vm *vm, const struct vm_exit *e)
+{
+	(void)e;
+	watch_step_done(vm);
+	return EXIT_RESUME;
 }
 
 /* VM-entry failures after the guest state was checked (SDM 3C 27.8, exit
@@ -155,6 +198,7 @@ static const exit_handler exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_MWAIT] = exit_inject_ud,
 	[EXIT_REASON_MONITOR] = exit_inject_ud,
 	[EXIT_REASON_EPT_VIOLATION] = exit_ept_violation,
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = exit_monitor_trap,
 	[EXIT_REASON_INVEPT] = exit_inject_ud,
 	[EXIT_REASON_PREEMPTION_TIMER] = exit_resume,
 	[EXIT_REASON_INVVPID] = exit_inject_ud,

@@ -7,6 +7,7 @@
 #include "vmm/inject.h"
 #include "vmm/exit/hypercall.h"
 #include "vmm/vmx/vcpu.h"
+#include "vmm/mem/gram.h"
 #include "vmm/vm.h"
 
 /*

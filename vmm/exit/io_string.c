@@ -17,6 +17,7 @@
 #include "vmm/exit/io_bus.h"
 #include "vmm/inject.h"
 #include "vmm/mem/guest_mem.h"
+#include "vmm/mem/gram.h"
 #include "vmm/vm.h"
 #include "vmm/vmx/vcpu.h"
 

@@ -4,6 +4,7 @@
 #include "kernel/paging.h"
 #include "kernel/string.h"
 #include "vmm/mem/watch.h"
+#include "kernel/cpu.h"
 #include "vmm/vm.h"
 
 #define PAGE_MASK (~(uint64_t)(PAGE_SIZE - 1))
@@ -52,11 +53,43 @@ enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, bool violation,
 		vm->mem.copies++;
 	}
 	vm->mem.write_faults++;
-	vm->mem.dirty_pages++;
+	if (vm->dirty.on)
+		vm->mem.dirty_pages++;
 	if (lost && !violation)
 		ept_invalidate(vm->vcpu.caps, &vm->ept);
 	*p = (uint8_t *)phys_to_virt(own) + (gpa & (PAGE_SIZE - 1));
 	return GRAM_OK;
+}
+
+/* Inside RAM, and inside one page unless RAM is one block. */
+static bool vm_span_ok(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->opts.mem || len > vm->opts.mem - gpa)
+		return false;
+	return vm->ram || !len || !((gpa ^ (gpa + len - 1)) >> 12);
+}
+
+const void *vm_gpa_read(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm_span_ok(vm, gpa, len))
+		return 0;
+	return vm->ram ? vm->ram + gpa : gram_read_ptr(vm, gpa);
+}
+
+void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm_span_ok(vm, gpa, len))
+		return 0;
+	if (vm->ram)
+		return vm->ram + gpa;
+	void *p;
+	enum gram_status st = gram_make_writable(vm, gpa, false, &p);
+	if (st == GRAM_OK)
+		return p;
+	if (st == GRAM_NO_MEMORY && !vm_ended(vm))
+		vm_end(vm, VM_CRASHED, "no host memory for a copy of guest page 0x%lx that Kestrel writes for it",
+		       gpa & ~(uint64_t)0xFFF);
+	return 0;
 }
 
 const void *gram_read_ptr(struct vm *vm, uint64_t gpa)
@@ -131,8 +164,13 @@ static void release_leaf(void *ctx, uint64_t gpa, const struct ept_leaf *leaf)
 
 void gram_release(struct vm *vm)
 {
-	if (vm->ept.pml4_pa)
+	if (vm->ept.pml4_pa) {
 		ept_for_each_leaf(&vm->ept, release_leaf, vm);
+		/* Its tables may come back as another EPT's: nothing cached may
+		 * outlive them (SDM 3C 29.4.3.4). */
+		if (vm->vcpu.caps)
+			ept_invalidate(vm->vcpu.caps, &vm->ept);
+	}
 	ept_destroy(&vm->ept);
 	vm->ram = 0;
 }

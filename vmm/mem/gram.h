@@ -17,6 +17,12 @@ enum gram_status {
 	GRAM_NO_MEMORY,  /* the copy or an EPT table found no host page */
 };
 
+/* Guest-physical to host pointer for [gpa, gpa+len) inside RAM and inside
+ * one 4 KiB page (any span while vm->ram is set), else NULL. For writing,
+ * the page is made the VM's own and writable first (gram_make_writable); when
+ * that finds no host memory the VM is stopped, with a reason. */
+const void *vm_gpa_read(struct vm *vm, uint64_t gpa, uint64_t len);
+void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len);
 /* The page at gpa becomes the VM's own and writable: the snapshots that
  * lack it keep its frame, a frame that others share is copied first, the
  * dirty log counts it. *p: gpa's byte. violation: the guest's own write

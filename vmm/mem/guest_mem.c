@@ -3,6 +3,7 @@
  * EPT the CPU uses those, not memory: SDM 3C 27.3.2.4), and its RAM. */
 #include "vmm/mem/guest_mem.h"
 #include "kernel/cpu.h"
+#include "vmm/mem/gram.h"
 #include "vmm/vm.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmx/vmx_caps.h"

@@ -5,7 +5,6 @@
 #include "kernel/paging.h"
 #include "kernel/string.h"
 #include "kernel/tsc.h"
-#include "vmm/mem/gram.h"
 #include "vmm/vm.h"
 
 #define PAGE_MASK (~(uint64_t)(PAGE_SIZE - 1))
@@ -47,7 +46,7 @@ static bool watch_apply(struct vm *vm, uint64_t page_gpa, bool open)
 	return true;
 }
 
-static bool watch_apply_range(struct vm *vm, uint64_t gpa, uint64_t len)
+bool watch_apply_range(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	for (uint64_t p = gpa & PAGE_MASK; p < gpa + len; p += PAGE_SIZE)
 		if (!watch_apply(vm, p, false))
@@ -132,7 +131,11 @@ bool watch_violation(struct vm *vm, const struct vm_exit *e)
 static uint64_t watch_value(struct vm *vm, const struct watch *w)
 {
 	uint64_t v = 0;
-	gram_read(vm, w->gpa, &v, w->len < 8 ? w->len : 8);
+	for (unsigned i = 0; i < w->len && i < 8; i++) {
+		struct ept_leaf leaf;
+		if (ept_lookup(&vm->ept, w->gpa + i, &leaf))
+			v |= (uint64_t)*(const uint8_t *)phys_to_virt(leaf.hpa) << (8 * i);
+	}
 	return v;
 }
 

@@ -9,45 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WATCH_MAX 16
-#define WATCH_LEN_MAX 4096
-#define WATCH_REPORTS_PER_S 20 /* lines a second; further hits are counted */
-#define WATCH_STEP_PAGES 4     /* pages one instruction may fault on while stepped */
-#define WATCH_R 1u
-#define WATCH_W 2u
-#define WATCH_X 4u
-
-struct watch {
-	uint64_t gpa, len;
-	unsigned kinds; /* WATCH_* */
-	uint64_t hits, shown;
-};
-
-/* The instruction being stepped over a watched page. */
-struct watch_step {
-	bool on;
-	unsigned npages;
-	uint64_t page[WATCH_STEP_PAGES];
-	int hit;        /* the watch it hit, or -1 */
-	unsigned kind;  /* WATCH_R, W or X */
-	uint64_t gpa, gla, rip;
-	bool gla_valid;
-};
-
-struct watch_set {
-	struct watch w[WATCH_MAX];
-	unsigned n;
-	struct watch_step step;
-	uint64_t window_start; /* TSC time the current second of reports began */
-	unsigned window_shown;
-	uint64_t window_held;  /* hits not shown in that second */
-};
+#include "vmm/mem/watch_set.h"
 
 struct vm;
 struct vm_exit;
 
 /* The rights watches hide on the 4 KiB page at page_gpa (EPT_PAGE_*). */
 unsigned watch_hidden(const struct vm *vm, uint64_t page_gpa);
+/* Hide the watches' rights again on the pages of [gpa, gpa+len) (after
+ * their EPT was rebuilt); false when a split found no host page. */
+bool watch_apply_range(struct vm *vm, uint64_t gpa, uint64_t len);
 /* NULL, or why not (beyond RAM, too many, no host page for a split). */
 const char *watch_add(struct vm *vm, uint64_t gpa, uint64_t len, unsigned kinds);
 const char *watch_remove(struct vm *vm, bool all, uint64_t gpa);

@@ -179,6 +179,11 @@ bool vcpu_write_cr4(struct vcpu *v, uint64_t val);
 uint64_t vcpu_cr4_allowed(const struct vmx_caps *c);
 bool vcpu_write_efer(struct vcpu *v, uint64_t val);
 void vcpu_write_cr3(uint64_t val);
+/* v (loaded) translates through another EPT from its next entry. */
+void vcpu_set_eptp(struct vcpu *v, uint64_t eptp);
+/* The loaded VCPU's TSC offset (guest TSC = host TSC + offset), and v's set. */
+uint64_t vcpu_tsc_offset(void);
+void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);
 /* False when the CPU cannot offset the guest's TSC. */
 bool vcpu_write_tsc(struct vcpu *v, uint64_t val);
 /* PAE paging outside IA-32e mode: the PDPTEs VM entry loads (SDM 3C 27.3.2.4). */

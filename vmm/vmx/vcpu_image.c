@@ -5,6 +5,7 @@
  * for injection, the CR0/CR4 read shadows, the TSC offset), and what VMX
  * leaves to the VMM: general registers, FPU/SSE/AVX state with XCR0, the
  * lazily switched MSRs, CR2 and the debug registers. */
+#include "kernel/fpu.h"
 #include "kernel/string.h"
 #include "vmm/vmx/vcpu.h"
 #include "vmm/vmx/vmcs.h"

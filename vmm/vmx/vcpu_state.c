@@ -235,3 +235,16 @@ void vcpu_set_monitor_trap(struct vcpu *v, bool on)
 		vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
 	}
 }
+
+uint64_t vcpu_tsc_offset(void) { return vmcs_read(VMCS_TSC_OFFSET); }
+void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	if (v->proc & PROC_USE_TSC_OFFSETTING)
+		vmcs_write(VMCS_TSC_OFFSET, offset);
+}
+
+void vcpu_set_eptp(struct vcpu *v, uint64_t eptp)
+{
+	(void)v;
+	vmcs_write(VMCS_EPT_POINTER, eptp);
+}

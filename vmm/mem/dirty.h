@@ -1,0 +1,20 @@
+/* Dirty-page logging (docs/memory.md, "Dirty pages"): how many distinct
+ * 4 KiB pages the guest writes in each second, the measure that decides
+ * whether a pre-copy migration converges. By write protection: each second
+ * every page loses W, and the first write to each page in that second
+ * faults once (vmm/mem/gram.c counts it). */
+#ifndef KESTREL_VMM_MEM_DIRTY_H
+#define KESTREL_VMM_MEM_DIRTY_H
+
+#include <stdint.h>
+
+#define DIRTY_SECONDS_MAX 60
+
+struct vm;
+
+/* NULL, or why not. The results are notes under the VM's name. */
+const char *dirty_start(struct vm *vm, unsigned seconds);
+/* Ends the current second when due (a write fault, a slice's start). */
+void dirty_tick(struct vm *vm, uint64_t now);
+
+#endif
