@@ -49,7 +49,7 @@ static void snapshot_state_save(struct vm *vm, struct snapshot *s)
 {
 	vcpu_save(&vm->vcpu, &s->cpu);
 	isa_advance(&vm->isa, rdtsc());
-	s->isa = vm->isa;
+	isa_copy(&s->isa, &vm->isa, vm);
 	s->state = vm->state == VM_PAUSED ? vm->paused_from : vm->state;
 	s->intr = vm->intr;
 	s->intr_held_until = vm->intr_held_until;
@@ -96,8 +96,7 @@ static void snapshot_state_restore(struct vm *vm, const struct snapshot *s)
 	uint64_t tsc_offset = vcpu_tsc_offset();
 	vcpu_restore(&vm->vcpu, &s->cpu);
 	vcpu_set_tsc_offset(&vm->vcpu, tsc_offset);
-	vm->isa = s->isa;
-	vm->isa.tx_ctx = vm;
+	isa_copy(&vm->isa, &s->isa, vm);
 	vm_console_reset_board(vm);
 	vm->state = (enum vm_state)s->state;
 	vm->intr = s->intr;

@@ -210,8 +210,7 @@ static const char *vm_clone_parts(struct vmm *vmm, struct vm *vm, struct vm *src
 	vcpu_restore(&vm->vcpu, &img);
 	vm->timer_rate = src->timer_rate;
 	isa_advance(&src->isa, rdtsc());
-	vm->isa = src->isa;
-	vm->isa.tx_ctx = vm;
+	isa_copy(&vm->isa, &src->isa, vm);
 	vm_console_reset_board(vm);
 	vm->state = src->state == VM_PAUSED ? src->paused_from : src->state;
 	vm->intr = src->intr;

@@ -51,6 +51,15 @@ void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 	isa->c0_generation = isa->pit.c0_generation;
 }
 
+void isa_copy(struct isa *dst, const struct isa *src, void *tx_ctx)
+{
+	*dst = *src;
+	dst->tx_ctx = tx_ctx;
+	dst->com1.tx_ctx = dst->com1.irq_ctx = dst;
+	dst->com2.tx_ctx = dst->com2.irq_ctx = dst;
+	dst->rtc.ctx = dst;
+}
+
 void isa_set_rtc(struct isa *isa, const struct rtc_time *t, uint64_t at)
 {
 	rtc_set_time(&isa->rtc, t, at);

@@ -41,6 +41,9 @@ struct isa {
 /* tx receives every byte the guest writes to COM1 (com = 1) or COM2 (2). */
 void isa_init(struct isa *isa, uint64_t tsc_hz, uint64_t now, bool com2,
 	      void (*tx)(void *ctx, unsigned com, uint8_t byte), void *tx_ctx);
+/* The board src, state and all, as dst (a snapshot, a rewind, a clone):
+ * its devices call back into dst, its console bytes go to tx_ctx. */
+void isa_copy(struct isa *dst, const struct isa *src, void *tx_ctx);
 /* The RTC shows t at TSC time `at` and has counted since (isa_init leaves
  * it at 2000-01-01 00:00:00, counted from now). */
 void isa_set_rtc(struct isa *isa, const struct rtc_time *t, uint64_t at);
