@@ -68,8 +68,6 @@ const char *op_clone(void *ctx, unsigned id, const char *name, unsigned *new_id)
 const char *op_watch(void *ctx, unsigned id, uint64_t gpa, uint64_t len, unsigned kinds)
 {
 	struct vm *vm = vm_of(ctx, id);
-	if (!vm->vcpu.caps->mtf)
-		return "this CPU has no monitor trap flag to step with";
 	unsigned k = (kinds & MONITOR_WATCH_R ? WATCH_R : 0) | (kinds & MONITOR_WATCH_W ? WATCH_W : 0) |
 		     (kinds & MONITOR_WATCH_X ? WATCH_X : 0);
 	return watch_add(vm, gpa, len, k);

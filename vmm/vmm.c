@@ -336,9 +336,10 @@ void vmm_init(struct vmm *vmm, const struct vmm_options *opt, const struct boot_
 	vmm->wire_fifo_ticks = tsc_from_us(VMM_WIRE_FIFO_US);
 	vmm->boost_ticks = tsc_from_us(VMM_BOOST_US);
 	vmm->host_tick_ticks = tsc_from_ms(VMM_HOST_TICK_MS);
-	kprintf("kestrel: VMX on (VMCS revision 0x%x, preemption timer rate 2^%u, %s%s)\n", vmm->caps.revision,
+	kprintf("kestrel: VMX on (VMCS revision 0x%x, preemption timer rate 2^%u, %s%s%s%s)\n", vmm->caps.revision,
 		vmm->caps.preemption_rate, vmm->caps.vpid ? "VPID" : "no VPID",
-		vmm->caps.ept_2mb ? ", 2 MiB EPT pages" : "");
+		vmm->caps.ept_2mb ? ", 2 MiB EPT pages" : "", vmm->caps.mtf ? ", monitor trap flag" : "",
+		vmm->caps.pml ? ", PML" : "");
 	for (unsigned i = 0; i < nmods; i++)
 		if (!module_is_file(&mods[i]))
 			vmm_create_vm(vmm, mods, nmods, i);

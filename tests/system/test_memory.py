@@ -428,10 +428,11 @@ def test_watch(iso):
         answer, _ = ask(s, line)
         if WATCH_LIST_HEADER not in answer:
             s.fail(f"{line}: no header beginning {WATCH_LIST_HEADER!r}: {answer!r}")
-        rows = [l for l in lines_of(answer) if f"{WATCHME_V:#x}" in l and not l.startswith("[")]
+        rows = [l for l in lines_of(answer) if l.split() and l.split()[0].startswith("0x")
+                and int(l.split()[0], 16) == WATCHME_V]
         if len(rows) != 1:
             s.fail(f"{line}: expected one watch at {WATCHME_V:#x}: {answer!r}")
-        hits = table_value(s, line, answer, WATCH_HITS_COLUMN, lambda w: any(f"{WATCHME_V:#x}" in x for x in w),
+        hits = table_value(s, line, answer, WATCH_HITS_COLUMN, lambda w: bool(w) and w[0].startswith("0x") and int(w[0], 16) == WATCHME_V,
                            f"{WATCHME_V:#x}")
         if hits != len(got):
             s.fail(f"{line}: {WATCH_HITS_COLUMN} {hits}, but {len(got)} reports were printed")

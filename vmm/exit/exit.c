@@ -54,6 +54,10 @@ static enum exit_action exit_exception_or_nmi(struct vm *vm, const struct vm_exi
 		klog(LOG_WARN, "host NMI while running %s\n", vm->opts.name);
 		return EXIT_RESUME;
 	}
+	if (INTR_INFO_VECTOR(e->intr_info) == 1 && vm->watch.step.on) {
+		watch_step_done(vm); /* the single step of a watch (vmm/mem/watch.c) */
+		return EXIT_RESUME;
+	}
 	return exit_unhandled(vm, e, "unexpected exception exit");
 }
 

@@ -6,6 +6,7 @@
 #include "kernel/string.h"
 #include "kernel/tsc.h"
 #include "vmm/vm.h"
+#include "vmm/vmx/vmx_caps.h"
 
 #define PAGE_MASK (~(uint64_t)(PAGE_SIZE - 1))
 
@@ -112,8 +113,11 @@ bool watch_violation(struct vm *vm, const struct vm_exit *e)
 	if (!watch_hidden(vm, page) || (st->on && st->npages == WATCH_STEP_PAGES))
 		return false;
 	if (!st->on) {
-		*st = (struct watch_step){.on = true, .hit = -1, .rip = e->rip};
-		vcpu_set_monitor_trap(&vm->vcpu, true);
+		*st = (struct watch_step){.on = true, .hit = -1, .rip = e->rip, .by_tf = !vm->vcpu.caps->mtf};
+		if (st->by_tf)
+			st->guest_tf = vcpu_trap_flag_step(&vm->vcpu, true, false);
+		else
+			vcpu_set_monitor_trap(&vm->vcpu, true);
 	}
 	st->page[st->npages++] = page;
 	int hit = watch_match(vm, access_kind(e), e->gpa);
@@ -173,7 +177,10 @@ void watch_step_done(struct vm *vm)
 	struct watch_step *st = &vm->watch.step;
 	if (!st->on)
 		return;
-	vcpu_set_monitor_trap(&vm->vcpu, false);
+	if (st->by_tf)
+		vcpu_trap_flag_step(&vm->vcpu, false, st->guest_tf);
+	else
+		vcpu_set_monitor_trap(&vm->vcpu, false);
 	for (unsigned i = 0; i < st->npages; i++)
 		watch_apply(vm, st->page[i], false);
 	st->on = false;

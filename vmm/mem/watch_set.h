@@ -29,6 +29,8 @@ struct watch_step {
 	unsigned kind;  /* WATCH_R, W or X */
 	uint64_t gpa, gla, rip;
 	bool gla_valid;
+	bool by_tf;    /* stepped with RFLAGS.TF (no monitor trap flag) */
+	bool guest_tf; /* the guest's own TF then */
 };
 
 struct watch_set {

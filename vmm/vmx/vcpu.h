@@ -169,6 +169,10 @@ bool vcpu_event_pending(void);
 void vcpu_set_interrupt_window(struct vcpu *v, bool on);
 /* Exit after the next instruction (SDM 3C 26.7.2): a watch's single step. */
 void vcpu_set_monitor_trap(struct vcpu *v, bool on);
+/* The same where the CPU has no monitor trap flag: RFLAGS.TF with #DB
+ * intercepted (SDM 3A 18.3.1.4; a #DB that exits leaves DR6 alone, 3C
+ * 27.1). Returns the guest's TF before; off puts guest_tf back. */
+bool vcpu_trap_flag_step(struct vcpu *v, bool on, bool guest_tf);
 
 /* Emulated control-register and EFER writes; false = inject #GP. */
 bool vcpu_write_cr0(struct vcpu *v, uint64_t val);

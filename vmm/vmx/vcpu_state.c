@@ -248,3 +248,24 @@ void vcpu_set_eptp(struct vcpu *v, uint64_t eptp)
 	(void)v;
 	vmcs_write(VMCS_EPT_POINTER, eptp);
 }
+
+#define RFLAGS_TF (1ull << 8)
+#define EXCEPTION_DB (1u << 1)
+
+bool vcpu_trap_flag_step(struct vcpu *v, bool on, bool guest_tf)
+{
+	(void)v;
+	uint64_t rf = vmcs_read(VMCS_GUEST_RFLAGS);
+	uint32_t bitmap = (uint32_t)vmcs_read(VMCS_EXCEPTION_BITMAP);
+	bool was = rf & RFLAGS_TF;
+	if (on) {
+		rf |= RFLAGS_TF;
+		bitmap |= EXCEPTION_DB;
+	} else {
+		rf = guest_tf ? rf | RFLAGS_TF : rf & ~RFLAGS_TF;
+		bitmap &= ~EXCEPTION_DB;
+	}
+	vmcs_write(VMCS_GUEST_RFLAGS, rf);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, bitmap);
+	return was;
+}
