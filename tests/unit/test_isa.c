@@ -456,6 +456,31 @@ static void test_rtc_set_time(void **state)
 	assert_int_equal(cmos_read(&isa, RTC_SECONDS), 0x16);
 }
 
+/* A copy of the board at another address (a clone, a snapshot) is a board
+ * of its own: a byte written to the copy's COM1 goes to the copy's console
+ * and raises IRQ4 on the copy's PIC, and the original sees neither. The
+ * UART's and RTC's callbacks would reach the original otherwise. */
+static void test_copy_calls_back_into_the_copy(void **state)
+{
+	(void)state;
+	static struct isa a, b;
+	struct console ca = {0}, cb = {0};
+	isa_init(&a, HZ, 0, false, console_tx, &ca);
+	guest_setup(&a, 0xFFFF);
+	isa_copy(&b, &a, &cb);
+	out8(&b, 0x3FC, 0x08); /* MCR OUT2: the UART's interrupt reaches the PIC */
+	out8(&b, 0x3F9, 0x02); /* IER: THR empty, which it is */
+	assert_true(isa_intr(&b));
+	assert_false(isa_intr(&a));
+	assert_int_equal(isa_intack(&b), 0x24); /* IRQ4 */
+	out8(&b, 0x3F8, 'k');
+	isa_advance(&b, 3000000);
+	assert_int_equal(cb.com[1], 1);
+	assert_int_equal(cb.last, 'k');
+	assert_int_equal(ca.com[1], 0);
+	assert_false(isa_intr(&a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_rtc_irq8_through_cascade),
 		cmocka_unit_test(test_rtc_masked_no_deadline),
 		cmocka_unit_test(test_rtc_set_time),
+		cmocka_unit_test(test_copy_calls_back_into_the_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
