@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
 import bochsrc  # noqa: E402  (beside this script)
 from kestrel import OUT, ROOT, build_iso, run_bochs  # noqa: E402
+from bench_memory import memory  # noqa: E402
 
 BANNER = "Kestrel 0.1.0: an x86-64 microhypervisor"
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -39,7 +40,7 @@ ORDER = ["vmcall", "cpuid0", "cpuid1", "uart_out", "uart_lsr", "pit_latch", "unu
          "irq_deliver", "switch", "exits_per_s", "host_share"] + \
         [f"{k}{n}" for n in FAIRNESS_NS for k in ("fair", "wait")] + \
         ["latency", "density", "host_bytes", "boot_ticks", "banner_qemu", "banner_bochs", "text", "data", "bss",
-         "tcb_kernel", "tcb_vmm"]
+         "tcb_kernel", "tcb_vmm", "snapshot", "ramcopy", "rewind_base", "rewind_page", "cow", "watch", "dirty"]
 
 
 class Table:
@@ -556,6 +557,7 @@ def main():
     density(t, small_ok)
     boot_times(t, exits_run)
     footprint(t)
+    memory(t)
     kvm_cycles(t)
     table = t.markdown()
     print(table)

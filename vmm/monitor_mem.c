@@ -34,16 +34,22 @@ const char *op_snapshot(void *ctx, unsigned id, const char *tag, struct monitor_
 {
 	struct vm *vm = vm_of(ctx, id);
 	const struct snapshot *s;
+	uint64_t t = rdtsc();
 	const char *why = snapshot_take(vm, tag, &s);
-	if (!why)
+	t = rdtsc() - t;
+	if (!why) {
 		snapshot_info(vm, snapshot_find(vm, tag), out);
+		out->ticks = t;
+	}
 	return why;
 }
 
-const char *op_rewind(void *ctx, unsigned id, const char *tag, uint64_t *pages)
+const char *op_rewind(void *ctx, unsigned id, const char *tag, uint64_t *pages, uint64_t *ticks)
 {
 	struct vmm *vmm = ctx;
+	uint64_t t = rdtsc();
 	const char *why = snapshot_rewind(vm_of(ctx, id), tag, pages);
+	*ticks = rdtsc() - t;
 	vmm->wake_deadline = 0; /* it may be runnable again */
 	return why;
 }

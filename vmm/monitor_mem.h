@@ -6,7 +6,7 @@
 #include "vmm/monitor/types.h"
 
 const char *op_snapshot(void *ctx, unsigned id, const char *tag, struct monitor_snapshot_info *out);
-const char *op_rewind(void *ctx, unsigned id, const char *tag, uint64_t *pages);
+const char *op_rewind(void *ctx, unsigned id, const char *tag, uint64_t *pages, uint64_t *ticks);
 unsigned op_snapshots(void *ctx, unsigned id, struct monitor_snapshot_info *out, unsigned max);
 const char *op_forget(void *ctx, unsigned id, const char *tag);
 const char *op_clone(void *ctx, unsigned id, const char *name, unsigned *new_id);

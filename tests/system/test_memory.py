@@ -38,7 +38,7 @@ MODULES = [("memcount.elf", "memcount mem=4M"), ("watchme.elf", "watchme mem=4M"
 PAUSED = "{vm}: paused"
 RESUMED = "{vm}: resumed"
 SNAPSHOT_TAKEN = "{vm}: snapshot {tag} taken ("
-REWOUND = re.compile(r"^(\S+): rewound to (\S+) \((\d+) pages restored\)$")
+REWOUND = re.compile(r"^(\S+): rewound to (\S+) \((\d+) pages restored, (\d+) host ticks\)$")
 SNAPSHOTS_COLUMN = "REWINDS"  # `snapshots VM`: a header naming it, a row per tag (tag first)
 CLONED = re.compile(r"^(\S+): cloned as (\S+) \(id (\d+)\)$")
 INFO_PAGES = re.compile(r"^pages: +(\d+) private, (\d+) shared copy-on-write$")

@@ -205,11 +205,12 @@ static const char *f_snapshot(void *ctx, unsigned vm, const char *tag, struct mo
 	*out = snap_taken;
 	return take_fail();
 }
-static const char *f_rewind(void *ctx, unsigned vm, const char *tag, uint64_t *pages)
+static const char *f_rewind(void *ctx, unsigned vm, const char *tag, uint64_t *pages, uint64_t *ticks)
 {
 	(void)ctx;
 	record("rewind(%u,%s)", vm, tag);
 	*pages = pages_restored;
+	*ticks = 5000 + 1200 * pages_restored;
 	return take_fail();
 }
 static unsigned f_snapshots(void *ctx, unsigned vm, struct monitor_snapshot_info *out, unsigned max)
@@ -307,7 +308,7 @@ static int setup(void **state)
 	loglevel = MONITOR_LOG_INFO;
 	fail = NULL;
 	calls[0] = '\0';
-	snap_taken = (struct monitor_snapshot_info){.tag = "default", .entries = 4096, .bytes = 8192};
+	snap_taken = (struct monitor_snapshot_info){.tag = "default", .entries = 4096, .bytes = 8192, .ticks = 7000};
 	memset(snap_list, 0, sizeof(snap_list));
 	nr_snaps = 0;
 	pages_restored = 0;
@@ -657,10 +658,10 @@ static void test_inject_validation(void **state)
 static void test_snapshot(void **state)
 {
 	(void)state;
-	check_cmd("snapshot hello64", "hello64: snapshot default taken (4096 EPT entries write-protected, 8192 bytes)\n");
+	check_cmd("snapshot hello64", "hello64: snapshot default taken (4096 EPT entries write-protected, 8192 bytes, 7000 host ticks)\n");
 	snap_taken.entries = 160, snap_taken.bytes = 12288;
-	check_cmd("snapshot 1 boot-1.v2_x", "rm16: snapshot boot-1.v2_x taken (160 EPT entries write-protected, 12288 bytes)\n");
-	check_cmd("snapshot 1 abcdefghijklmno", "rm16: snapshot abcdefghijklmno taken (160 EPT entries write-protected, 12288 bytes)\n");
+	check_cmd("snapshot 1 boot-1.v2_x", "rm16: snapshot boot-1.v2_x taken (160 EPT entries write-protected, 12288 bytes, 7000 host ticks)\n");
+	check_cmd("snapshot 1 abcdefghijklmno", "rm16: snapshot abcdefghijklmno taken (160 EPT entries write-protected, 12288 bytes, 7000 host ticks)\n");
 	assert_string_equal(calls, "snapshot(0,default)snapshot(1,boot-1.v2_x)snapshot(1,abcdefghijklmno)");
 	fail = "4 snapshots already: forget one";
 	check_cmd("snapshot 0 more", "snapshot: hello64: 4 snapshots already: forget one\n");
@@ -682,9 +683,9 @@ static void test_snapshot(void **state)
 static void test_rewind_forget(void **state)
 {
 	(void)state;
-	check_cmd("rewind hello64", "hello64: rewound to default (0 pages restored)\n");
+	check_cmd("rewind hello64", "hello64: rewound to default (0 pages restored, 5000 host ticks)\n");
 	pages_restored = 37;
-	check_cmd("rewind 2 before.crash", "crash: rewound to before.crash (37 pages restored)\n");
+	check_cmd("rewind 2 before.crash", "crash: rewound to before.crash (37 pages restored, 49400 host ticks)\n");
 	fail = "no snapshot 'nope'";
 	check_cmd("rewind 0 nope", "rewind: hello64: no snapshot 'nope'\n");
 	check_cmd("forget 0 default", "hello64: snapshot default dropped\n");
@@ -710,9 +711,14 @@ static void test_snapshots(void **state)
 	(void)state;
 	check_cmd("snapshots hello64", "hello64: no snapshots\n");
 	assert_string_equal(calls, "snapshots(0,4)");
-	snap_list[0] = (struct monitor_snapshot_info){"default", 12345678901ull, 0, 3, 5, 20480, 0};
-	snap_list[1] = (struct monitor_snapshot_info){"abcdefghijklmno", 99999999999999ull, 0, 262144, 262144,
-						      1073754112, 12};
+	snap_list[0] = (struct monitor_snapshot_info){
+		.tag = "default", .age_ns = 12345678901ull, .saved_pages = 3, .differs_pages = 5, .bytes = 20480};
+	snap_list[1] = (struct monitor_snapshot_info){.tag = "abcdefghijklmno",
+						      .age_ns = 99999999999999ull,
+						      .saved_pages = 262144,
+						      .differs_pages = 262144,
+						      .bytes = 1073754112,
+						      .rewinds = 12};
 	nr_snaps = 2;
 	check_cmd("snapshots 0", SNAPSHOTS_HEADER
 			       "  default          12.345 s         3          5        20480        0\n"

@@ -75,8 +75,9 @@ void cmd_snapshot(struct monitor *mon, int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	if (op_failed(mon, argv[0], info.name, mon->ops->snapshot(mon->ctx, vm, tag, &s)))
 		return;
-	mon_printf(mon, "%s: snapshot %s taken (%llu EPT entries write-protected, %llu bytes)\n", info.name, tag,
-		   (unsigned long long)s.entries, (unsigned long long)s.bytes);
+	mon_printf(mon, "%s: snapshot %s taken (%llu EPT entries write-protected, %llu bytes, %llu host ticks)\n",
+		   info.name, tag, (unsigned long long)s.entries, (unsigned long long)s.bytes,
+		   (unsigned long long)s.ticks);
 }
 
 void cmd_rewind(struct monitor *mon, int argc, char **argv)
@@ -86,10 +87,11 @@ void cmd_rewind(struct monitor *mon, int argc, char **argv)
 	const char *tag = argc == 3 ? argv[2] : TAG_DEFAULT;
 	if (!shell_vm_arg(mon, argv[1], &vm, &info) || !tag_ok(mon, argv[0], tag))
 		return;
-	uint64_t pages = 0;
-	if (op_failed(mon, argv[0], info.name, mon->ops->rewind(mon->ctx, vm, tag, &pages)))
+	uint64_t pages = 0, ticks = 0;
+	if (op_failed(mon, argv[0], info.name, mon->ops->rewind(mon->ctx, vm, tag, &pages, &ticks)))
 		return;
-	mon_printf(mon, "%s: rewound to %s (%llu pages restored)\n", info.name, tag, (unsigned long long)pages);
+	mon_printf(mon, "%s: rewound to %s (%llu pages restored, %llu host ticks)\n", info.name, tag,
+		   (unsigned long long)pages, (unsigned long long)ticks);
 }
 
 void cmd_snapshots(struct monitor *mon, int argc, char **argv)

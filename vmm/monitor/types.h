@@ -60,6 +60,7 @@ struct monitor_snapshot_info {
 	char tag[MONITOR_TAG_MAX];
 	uint64_t age_ns;        /* since it was taken */
 	uint64_t entries;       /* EPT entries write-protected when it was taken (snapshot's answer only) */
+	uint64_t ticks;         /* host TSC ticks taking it took (snapshot's answer only) */
 	uint64_t saved_pages;   /* guest pages whose content at the snapshot it holds aside (written since) */
 	uint64_t differs_pages; /* pages that may differ now: what a rewind restores */
 	uint64_t bytes;         /* host memory it holds: saved pages and bookkeeping */
@@ -137,7 +138,7 @@ struct monitor_ops {
 	bool (*rx)(void *ctx, unsigned vm, uint8_t byte);
 	/* Snapshots (docs/memory.md). */
 	const char *(*snapshot)(void *ctx, unsigned vm, const char *tag, struct monitor_snapshot_info *out);
-	const char *(*rewind)(void *ctx, unsigned vm, const char *tag, uint64_t *pages_restored);
+	const char *(*rewind)(void *ctx, unsigned vm, const char *tag, uint64_t *pages_restored, uint64_t *ticks);
 	unsigned (*snapshots)(void *ctx, unsigned vm, struct monitor_snapshot_info *out, unsigned max);
 	const char *(*forget)(void *ctx, unsigned vm, const char *tag);
 	/* A new VM from vm's current state, sharing its RAM copy-on-write. */
