@@ -117,16 +117,18 @@ static bool snapshot_map_back(struct vm *vm, int slot, uint32_t p)
 	if (!ept_lookup(&vm->ept, gpa, &leaf))
 		return false;
 	uint64_t f = leaf.hpa & ~(uint64_t)(PAGE_SIZE - 1);
-	if (f == g)
-		return ept_protect(&vm->ept, gpa, (EPT_PAGE_R | EPT_PAGE_X) & ~watch_hidden(vm, gpa), &lost);
-	unsigned took = snapbook_preserve(&vm->snaps, p, (uint32_t)(f / PAGE_SIZE), slot);
-	while (took--)
-		mm_ref_page(f);
 	unsigned granted = EPT_PAGE_R | EPT_PAGE_X;
+	if (f != g) {
+		unsigned took = snapbook_preserve(&vm->snaps, p, (uint32_t)(f / PAGE_SIZE), slot);
+		while (took--)
+			mm_ref_page(f);
+	}
 	if (!ept_set_page(&vm->ept, gpa, g, granted, granted & ~watch_hidden(vm, gpa), &lost))
 		return false;
-	mm_ref_page(g);
-	mm_unref_page(f);
+	if (f != g) {
+		mm_ref_page(g);
+		mm_unref_page(f);
+	}
 	return true;
 }
 
