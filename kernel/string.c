@@ -20,9 +20,16 @@ void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
+/* Quadwords first too: a copy-on-write copy is a whole page, and REP MOVSQ
+ * moves it in 512 steps where REP MOVSB takes 4096. */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	void *d = dst;
+	if (!(((uintptr_t)d | (uintptr_t)src) & 7) && n >= 8) {
+		size_t words = n / 8;
+		__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+		n &= 7;
+	}
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }

@@ -15,16 +15,22 @@ INSTR = "host instructions"
 TAKEN = re.compile(r"(\S+): snapshot \S+ taken \((\d+) EPT entries write-protected, (\d+) bytes, (\d+) host ticks\)")
 REWOUND = re.compile(r"(\S+): rewound to \S+ \((\d+) pages restored, (\d+) host ticks\)")
 EXIT_ROW = re.compile(r"^  ([A-Z_0-9]+) +(\d+) +(\d+) +(\d+\.\d\d) +(\d+) +(\d+)$", re.M)
-COPY = re.compile(r"\[ramcopy\] bench: copy (\d+) bytes ticks (\d+)")
+COPY = re.compile(r"\[ramcopy\] bench: copy (\d+)")
 DIRTY_END = re.compile(r"\[pt\] dirty: \d+ s, (\d+) pages, .*\((\d+) of its (\d+) CPU ticks\)")
 MODULES = [("memcount.elf", "mc mem=8M"), ("watchme.elf", "watchme mem=4M"), ("pagetouch.elf", "pt mem=16M"),
            ("ramcopy.elf", "ramcopy mem=16M")]
 
 
-def ask(s, line, pattern):
+def ask(s, line, pattern, needle=None):
+    """Type line; wait for needle (a fixed part of the answer), or for the
+    echo of the line and the prompt after it; match pattern from there.
+    Guest lines may come in between."""
     start = len(s.text)
     s.send(line + "\r")
-    end = s.wait_for(PROMPT, timeout=120, start=s.wait_for("\n", timeout=120, start=start))
+    if needle:
+        end = s.wait_for("\n", timeout=120, start=s.wait_for(needle, timeout=120, start=start))
+    else:
+        end = s.wait_for(PROMPT, timeout=120, start=s.wait_for(line + "\n", timeout=120, start=start))
     m = pattern.search(s.text[start:end]) if pattern else None
     if pattern and not m:
         s.fail(f"{line}: unexpected answer {s.text[start:end]!r}")
@@ -33,8 +39,7 @@ def ask(s, line, pattern):
 
 def exits(s, vm):
     """{reason: (count, ticks)} of `exits VM`."""
-    _, text = ask(s, f"exits {vm}", None)
-    s.wait_for("\n  total ", start=len(s.text) - len(text))
+    _, text = ask(s, f"exits {vm}", None, "\n  total ")
     return {m.group(1): (int(m.group(3)), int(m.group(5))) for m in EXIT_ROW.finditer(text)}
 
 
@@ -59,30 +64,30 @@ def measure(t, s):
     s.wait_for("\n", timeout=120, start=s.wait_for("[ramcopy] bench: copy", timeout=120))
     copy = COPY.search(s.text)
     counts(s, "mc", 3)
-    taken, _ = ask(s, "snapshot mc a", TAKEN)
+    taken, _ = ask(s, "snapshot mc a", TAKEN, "host ticks)")
     t.add("snapshot", "Snapshot of an 8 MiB guest (EPT entries it write-protects)", int(taken.group(4)),
           "~ entries", "-", f"{INSTR} ({taken.group(2)} entries)")
     if copy:
-        t.add("ramcopy", "A copy of 8 MiB of RAM, by a guest in the same run (REP MOVSQ)", int(copy.group(2)), "-",
+        t.add("ramcopy", "A copy of 8 MiB of RAM, by a guest in the same run (REP MOVSQ)", int(copy.group(1)), "-",
               "-", INSTR)
-    r0, _ = ask(s, "rewind mc a", REWOUND)
+    r0, _ = ask(s, "rewind mc a", REWOUND, "host ticks)")
     counts(s, "mc", 40)
-    r1, _ = ask(s, "rewind mc a", REWOUND)
+    r1, _ = ask(s, "rewind mc a", REWOUND, "host ticks)")
     (p0, k0), (p1, k1) = (int(r0.group(2)), int(r0.group(3))), (int(r1.group(2)), int(r1.group(3)))
     per = (k1 - k0) / (p1 - p0) if p1 != p0 else None
     base = k0 - per * p0 if per is not None else None
     t.add("rewind_base", "Rewind: constant part", base and round(base), "<= 5000", "-", INSTR)
     t.add("rewind_page", "Rewind: per page written since", per and round(per), "<= 1200", "-", INSTR)
     t.note(f"Rewind: {p0} pages in {k0}, {p1} pages in {k1} host instructions (a straight line through both).")
-    ask(s, "exits mc reset", None)
-    ask(s, "clone mc mc2", re.compile(r"cloned as mc2"))
+    ask(s, "exits mc reset", None, "exit counters cleared")
+    ask(s, "clone mc mc2", None, "cloned as mc2")
     counts(s, "mc", 20)
     e = exits(s, "mc").get("EPT_VIOLATION")
     t.add("cow", "Copy-on-write fault: exit, 4 KiB copy, entry", e and e[1] // e[0], "<= 1500", "-",
           f"{INSTR} ({e and e[0]} faults)")
-    ask(s, "stop mc2", None)
-    ask(s, "watch watchme 0x300010 4 w", re.compile(r"watching"))
-    ask(s, "exits watchme reset", None)
+    ask(s, "stop mc2", None, "mc2: stopped")
+    ask(s, "watch watchme 0x300010 4 w", None, "watching 0x300010")
+    ask(s, "exits watchme reset", None, "exit counters cleared")
     start = len(s.text)
     for _ in range(10):
         start = s.wait_for("[watchme] V=", timeout=120, start=start) + 1
@@ -91,13 +96,13 @@ def measure(t, s):
     per_step = (ept[1] + db[1]) // ept[0] if ept[0] else None
     t.add("watch", "Watched-page access: EPT violation, single step (#DB), report", per_step, "-", "-",
           f"{INSTR} ({ept[0]} steps)")
-    ask(s, "unwatch watchme", None)
-    ask(s, "pause mc", None)
-    ask(s, "pause watchme", None)
-    ask(s, "dirty pt 2", re.compile(r"logging dirty pages"))
+    ask(s, "unwatch watchme", None, "every watch removed")
+    ask(s, "pause mc", None, "mc: paused")
+    ask(s, "pause watchme", None, "watchme: paused")
+    ask(s, "dirty pt 2", None, "logging dirty pages")
     start = len(s.text)
-    end = s.wait_for("[pt] dirty: 2 s, ", timeout=120, start=start)
-    m = DIRTY_END.search(s.text[end - 5:s.wait_for("\n", start=end)])
+    s.wait_for("\n", timeout=120, start=s.wait_for("[pt] dirty: 2 s, ", timeout=120, start=start))
+    m = DIRTY_END.search(s.text, start)
     if m:
         pages, cost, cpu = (int(x) for x in m.groups())
         t.add("dirty", "Dirty logging, per dirtied page (fault and write protection)", cost // max(pages, 1), "-",

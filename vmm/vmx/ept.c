@@ -69,6 +69,8 @@ static bool ept_map_one(struct ept *ept, uint64_t gpa, uint64_t hpa, bool large)
 
 bool ept_map_range(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t size)
 {
+	if (gpa + size > ept->span)
+		ept->span = gpa + size;
 	while (size) {
 		bool large = ept->large_pages && size >= LARGE_PAGE_SIZE && !(gpa & (LARGE_PAGE_SIZE - 1)) &&
 			     !(hpa & (LARGE_PAGE_SIZE - 1));
@@ -215,19 +217,29 @@ static bool ept_leaf_drop_write(uint64_t *e)
 	return had;
 }
 
+/* The last index a walk of the tables at this level (shift: 39, 30, 21)
+ * needs, under the entry whose range starts at base: the span of RAM ends
+ * the walk, so that it costs what the mappings take, not 512 entries a
+ * table. */
+static uint64_t ept_last(const struct ept *ept, uint64_t base, unsigned shift)
+{
+	uint64_t last = (ept->span - 1 - base) >> shift;
+	return last > 511 ? 511 : last;
+}
+
 uint64_t ept_write_protect_all(struct ept *ept)
 {
 	uint64_t changed = 0;
 	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
-	for (unsigned i = 0; i < 512; i++) {
+	for (uint64_t i = 0; ept->span && i <= ept_last(ept, 0, 39); i++) {
 		if (!(pml4[i] & EPT_RWX))
 			continue;
 		const uint64_t *pdpt = phys_to_virt(pml4[i] & EPT_ADDR);
-		for (unsigned j = 0; j < 512; j++) {
+		for (uint64_t j = 0; j <= ept_last(ept, i << 39, 30); j++) {
 			if (!(pdpt[j] & EPT_RWX))
 				continue;
 			uint64_t *pd = phys_to_virt(pdpt[j] & EPT_ADDR);
-			for (unsigned k = 0; k < 512; k++) {
+			for (uint64_t k = 0; k <= ept_last(ept, i << 39 | j << 30, 21); k++) {
 				if (!(pd[k] & (EPT_RWX | EPT_RAM)))
 					continue;
 				if (pd[k] & EPT_LARGE) {
@@ -257,15 +269,15 @@ void ept_for_each_leaf(const struct ept *ept, ept_leaf_fn fn, void *ctx)
 {
 	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
 	struct ept_leaf leaf;
-	for (uint64_t i = 0; i < 512; i++) {
+	for (uint64_t i = 0; ept->span && i <= ept_last(ept, 0, 39); i++) {
 		if (!(pml4[i] & EPT_RWX))
 			continue;
 		const uint64_t *pdpt = phys_to_virt(pml4[i] & EPT_ADDR);
-		for (uint64_t j = 0; j < 512; j++) {
+		for (uint64_t j = 0; j <= ept_last(ept, i << 39, 30); j++) {
 			if (!(pdpt[j] & EPT_RWX))
 				continue;
 			const uint64_t *pd = phys_to_virt(pdpt[j] & EPT_ADDR);
-			for (uint64_t k = 0; k < 512; k++) {
+			for (uint64_t k = 0; k <= ept_last(ept, i << 39 | j << 30, 21); k++) {
 				uint64_t gpa = i << 39 | j << 30 | k << 21;
 				if (!(pd[k] & (EPT_RWX | EPT_RAM)))
 					continue;

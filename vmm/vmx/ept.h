@@ -10,6 +10,7 @@ struct ept {
 	uint64_t pointer; /* the EPTP written to the VMCS */
 	bool large_pages; /* 2 MiB leaves allowed */
 	unsigned tables;  /* 4 KiB tables allocated */
+	uint64_t span;    /* guest-physical end of the highest mapping: walks stop there */
 };
 
 /* Returns false when a page table cannot be allocated. */
