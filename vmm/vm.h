@@ -56,6 +56,10 @@ struct dirty_log {
 	uint64_t pages_at_second;  /* mem.dirty_pages when the second began */
 	uint64_t total;
 	uint64_t cpu_at_start, fault_ticks_at_start, protect_ticks;
+	bool pml;                  /* by the page-modification log, not by write faults */
+	uint64_t pml_pa;           /* the log: 512 guest-physical addresses */
+	uint64_t seen_pa, seen_pages; /* a bit per guest page: logged this second */
+	uint64_t pml_full;         /* PML-full exits */
 };
 
 /* What a VM tells the layer above it (the VMM), so that vm.c needs nothing

@@ -10,6 +10,7 @@
 #include "kernel/string.h"
 #include "kernel/tsc.h"
 #include "vmm/load/loader.h"
+#include "vmm/mem/dirty.h"
 #include "vmm/mem/gram.h"
 #include "vmm/mem/watch.h"
 
@@ -75,10 +76,7 @@ static const char *vm_ram_renew(struct vm *vm)
 	vcpu_set_eptp(&vm->vcpu, vm->ept.pointer);
 	for (unsigned i = 0; i < vm->watch.n; i++)
 		watch_apply_range(vm, vm->watch.w[i].gpa, vm->watch.w[i].len);
-	if (vm->dirty.on) {
-		vm->dirty.on = false;
-		vm_note(vm, "dirty: logging ended by the restart");
-	}
+	dirty_stop(vm, "the restart");
 	return 0;
 }
 

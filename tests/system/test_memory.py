@@ -486,3 +486,94 @@ def test_dirty(iso):
         monitor_answers(s, "pagetouch")
     finally:
         finish(s)
+
+
+# --- limits: the rate of watch reports, host memory, a reset -----------------
+
+WATCH_SHOWN_PER_S = 20
+NOT_SHOWN = re.compile(r"^\[watchme\] watch: (\d+) hits not shown \(over 20 a second\)$")
+
+
+def test_watch_rate_limit(iso):
+    """A watch over V and its neighbours hits 100 times a second (10 stores
+    a round): at most 20 reports a second are printed, the rest counted, and
+    a line says how many were not shown; the monitor keeps answering."""
+    s = start(iso, "watch-rate")
+    try:
+        s.wait_for("[watchme] V=3\n")
+        lo, hi = WATCHME_V - 4, WATCHME_V + 11
+        line = f"watch watchme {lo:#x} 16 w"
+        answer, since = ask(s, line)
+        expect(s, line, answer, WATCHING.format(vm="watchme", lo=lo, hi=hi, mode="w"))
+        pump_until(s, lambda: len(v_lines(s, since)) >= 30, 120, "30 'V=' lines of watchme")
+        pause(s, "watchme")
+        pump_for(s, SETTLE_S)
+        rounds = len(v_lines(s, since))
+        shown = len(reports(s, since))
+        held = [int(m.group(1)) for m in map(NOT_SHOWN.match, lines_of(s.text[since:])) if m]
+        answer, _ = ask(s, "watch watchme")
+        row = next((l.split() for l in lines_of(answer) if l.split() and l.split()[0].startswith("0x")), None)
+        if not row:
+            s.fail(f"watch watchme: no row in {answer!r}")
+        hits, listed_shown = int(row[-2]), int(row[-1])
+        # Each round is 100 ms of watchme's time and 10 stores; the first
+        # round after the answer may be partly before the watch.
+        if hits < 10 * (rounds - 1):
+            s.fail(f"{hits} hits counted over {rounds} rounds of 10 watched stores")
+        if listed_shown != shown:
+            s.fail(f"watch watchme says {listed_shown} shown, {shown} report lines were printed")
+        if shown > WATCH_SHOWN_PER_S * (rounds // 10 + 2):
+            s.fail(f"{shown} reports printed in {rounds / 10:.1f} s of watchme's time: over 20 a second")
+        if not held or sum(held) > hits - shown:
+            s.fail(f"no line counting the reports held back, or more than were: {held}, {hits} hits, "
+                   f"{shown} shown")
+        monitor_answers(s, "watchme")
+    finally:
+        finish(s)
+
+
+def test_rewind_after_reset(iso):
+    """A snapshot survives a reset of its VM: the reset gives memcount fresh
+    RAM (its snapshot keeps the pages it lacked), memcount counts from 1
+    again, and a rewind brings back the snapshot's count."""
+    s = start(iso, "reset")
+    try:
+        s.wait_for("[memcount] count 5\n")
+        n, c = pause_settled(s, MEMCOUNT)
+        answer, _ = ask(s, "snapshot memcount r")
+        expect(s, "snapshot memcount r", answer, SNAPSHOT_TAKEN.format(vm="memcount", tag="r"))
+        resume(s, "memcount")
+        answer, since = ask(s, "reset memcount")
+        pump_until(s, lambda: counts(s, "memcount", since)[:1] == [1], 60, "memcount counting from 1 again")
+        wait_counts(s, "memcount", since, 3)
+        pause(s, "memcount")
+        pump_for(s, SETTLE_S)
+        answer, since = ask(s, "rewind memcount r")
+        answer_match(s, "rewind memcount r", answer, REWOUND)
+        if read_mem(s, "memcount", MEMCOUNT.counter_gpa, 8) != c:
+            s.fail(f"after the rewind memcount's counter is not the snapshot's {c}")
+        resumed = resume(s, "memcount")
+        consecutive(s, "memcount after the rewind", wait_counts(s, "memcount", resumed, 5), c + 1, 5)
+        monitor_answers(s, "memcount")
+    finally:
+        finish(s)
+
+
+def test_snapshot_refused_when_memory_is_short():
+    """On a 64 MiB host a 40 MiB guest cannot have a snapshot (it may come to
+    need a copy of all its RAM): refused with a message, nothing taken, and
+    the guest keeps counting."""
+    small = build_iso("timeout=600000", [("memcount.elf", "memcount mem=40M")], name="memory-short")
+    s = BochsSession(small, name="memory-short", megs=64)
+    try:
+        s.wait_for(PROMPT)
+        s.wait_for("[memcount] count 3\n")
+        answer, since = ask(s, "snapshot memcount big")
+        expect(s, "snapshot memcount big", answer, "memcount: not enough host memory")
+        answer, _ = ask(s, "snapshots memcount")
+        expect(s, "snapshots memcount", answer, "memcount: no snapshots")
+        got = wait_counts(s, "memcount", since, 5)
+        consecutive(s, "memcount after the refusal", got, got[0], 5)
+        monitor_answers(s, "memcount")
+    finally:
+        finish(s)

@@ -143,6 +143,14 @@ static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *
 	return exit_unhandled(vm, e, "EPT violation on guest RAM with no reason to fault");
 }
 
+/* The page-modification log is full (SDM 3C 29.3.6): read and empty it. */
+static enum exit_action exit_pml_full(struct vm *vm, const struct vm_exit *e)
+{
+	(void)e;
+	dirty_pml_full(vm);
+	return EXIT_RESUME;
+}
+
 /* The instruction a watch let through has retired (SDM 3C 26.7.2). */
 static enum exit_action exit_monitor_trap(struct vm *vm, const struct vm_exit *e)
 {
@@ -203,6 +211,7 @@ static const exit_handler exit_handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_MONITOR] = exit_inject_ud,
 	[EXIT_REASON_EPT_VIOLATION] = exit_ept_violation,
 	[EXIT_REASON_MONITOR_TRAP_FLAG] = exit_monitor_trap,
+	[EXIT_REASON_PML_FULL] = exit_pml_full,
 	[EXIT_REASON_INVEPT] = exit_inject_ud,
 	[EXIT_REASON_PREEMPTION_TIMER] = exit_resume,
 	[EXIT_REASON_INVVPID] = exit_inject_ud,

@@ -53,7 +53,7 @@ enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, bool violation,
 		vm->mem.copies++;
 	}
 	vm->mem.write_faults++;
-	if (vm->dirty.on)
+	if (vm->dirty.on && !vm->dirty.pml)
 		vm->mem.dirty_pages++;
 	if (lost && !violation)
 		ept_invalidate(vm->vcpu.caps, &vm->ept);

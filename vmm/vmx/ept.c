@@ -208,15 +208,6 @@ bool ept_set_page(struct ept *ept, uint64_t gpa, uint64_t hpa, unsigned granted,
 	return true;
 }
 
-/* W out of a leaf's rights and its granted rights; whether it had W. */
-static bool ept_leaf_drop_write(uint64_t *e)
-{
-	uint64_t w = EPT_W | (EPT_W << EPT_GRANTED_SHIFT);
-	bool had = (*e & EPT_W) != 0;
-	*e &= ~w;
-	return had;
-}
-
 /* The last index a walk of the tables at this level (shift: 39, 30, 21)
  * needs, under the entry whose range starts at base: the span of RAM ends
  * the walk, so that it costs what the mappings take, not 512 entries a
@@ -227,9 +218,11 @@ static uint64_t ept_last(const struct ept *ept, uint64_t base, unsigned shift)
 	return last > 511 ? 511 : last;
 }
 
-uint64_t ept_write_protect_all(struct ept *ept)
+/* Every leaf entry that maps RAM, 2 MiB or 4 KiB, with its address and size. */
+typedef void (*ept_entry_fn)(void *ctx, uint64_t gpa, uint64_t *entry, uint64_t size);
+
+static void ept_walk(const struct ept *ept, ept_entry_fn fn, void *ctx)
 {
-	uint64_t changed = 0;
 	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
 	for (uint64_t i = 0; ept->span && i <= ept_last(ept, 0, 39); i++) {
 		if (!(pml4[i] & EPT_RWX))
@@ -240,62 +233,87 @@ uint64_t ept_write_protect_all(struct ept *ept)
 				continue;
 			uint64_t *pd = phys_to_virt(pdpt[j] & EPT_ADDR);
 			for (uint64_t k = 0; k <= ept_last(ept, i << 39 | j << 30, 21); k++) {
-				if (!(pd[k] & (EPT_RWX | EPT_RAM)))
-					continue;
-				if (pd[k] & EPT_LARGE) {
-					changed += (pd[k] & EPT_RAM) && ept_leaf_drop_write(&pd[k]);
-					continue;
-				}
-				uint64_t *pt = phys_to_virt(pd[k] & EPT_ADDR);
-				for (unsigned l = 0; l < 512; l++)
-					changed += (pt[l] & EPT_RAM) && ept_leaf_drop_write(&pt[l]);
-			}
-		}
-	}
-	return changed;
-}
-
-static void ept_leaf_of(uint64_t e, uint64_t size, struct ept_leaf *leaf)
-{
-	*leaf = (struct ept_leaf){
-		.hpa = e & EPT_ADDR & ~(size - 1),
-		.size = size,
-		.rights = (unsigned)(e & EPT_RWX),
-		.granted = (unsigned)((e & EPT_GRANTED) >> EPT_GRANTED_SHIFT),
-	};
-}
-
-void ept_for_each_leaf(const struct ept *ept, ept_leaf_fn fn, void *ctx)
-{
-	const uint64_t *pml4 = phys_to_virt(ept->pml4_pa);
-	struct ept_leaf leaf;
-	for (uint64_t i = 0; ept->span && i <= ept_last(ept, 0, 39); i++) {
-		if (!(pml4[i] & EPT_RWX))
-			continue;
-		const uint64_t *pdpt = phys_to_virt(pml4[i] & EPT_ADDR);
-		for (uint64_t j = 0; j <= ept_last(ept, i << 39, 30); j++) {
-			if (!(pdpt[j] & EPT_RWX))
-				continue;
-			const uint64_t *pd = phys_to_virt(pdpt[j] & EPT_ADDR);
-			for (uint64_t k = 0; k <= ept_last(ept, i << 39 | j << 30, 21); k++) {
 				uint64_t gpa = i << 39 | j << 30 | k << 21;
 				if (!(pd[k] & (EPT_RWX | EPT_RAM)))
 					continue;
 				if (pd[k] & EPT_LARGE) {
-					ept_leaf_of(pd[k], LARGE_PAGE_SIZE, &leaf);
-					fn(ctx, gpa, &leaf);
+					if (pd[k] & EPT_RAM)
+						fn(ctx, gpa, &pd[k], LARGE_PAGE_SIZE);
 					continue;
 				}
-				const uint64_t *pt = phys_to_virt(pd[k] & EPT_ADDR);
-				for (uint64_t l = 0; l < 512; l++) {
-					if (!(pt[l] & EPT_RAM))
-						continue;
-					ept_leaf_of(pt[l], PAGE_SIZE, &leaf);
-					fn(ctx, gpa | l << 12, &leaf);
-				}
+				uint64_t *pt = phys_to_virt(pd[k] & EPT_ADDR);
+				for (uint64_t l = 0; l < 512; l++)
+					if (pt[l] & EPT_RAM)
+						fn(ctx, gpa | l << 12, &pt[l], PAGE_SIZE);
 			}
 		}
 	}
+}
+
+/* W out of a leaf's rights and its granted rights, counting those that had it. */
+static void ept_leaf_drop_write(void *ctx, uint64_t gpa, uint64_t *e, uint64_t size)
+{
+	(void)gpa, (void)size;
+	uint64_t *changed = ctx;
+	*changed += (*e & EPT_W) != 0;
+	*e &= ~(EPT_W | (EPT_W << EPT_GRANTED_SHIFT));
+}
+
+#define EPT_ACCESSED (1ull << 8)
+#define EPT_DIRTY (1ull << 9)
+#define EPTP_ACCESSED_DIRTY (1ull << 6)
+
+static void ept_leaf_clear_dirty(void *ctx, uint64_t gpa, uint64_t *e, uint64_t size)
+{
+	(void)ctx, (void)gpa, (void)size;
+	*e &= ~(EPT_ACCESSED | EPT_DIRTY);
+}
+
+void ept_clear_dirty_all(struct ept *ept) { ept_walk(ept, ept_leaf_clear_dirty, 0); }
+
+void ept_set_dirty_flags(struct ept *ept, bool on)
+{
+	ept->pointer = on ? ept->pointer | EPTP_ACCESSED_DIRTY : ept->pointer & ~EPTP_ACCESSED_DIRTY;
+}
+
+bool ept_split_all(struct ept *ept)
+{
+	for (uint64_t gpa = 0; gpa < ept->span; gpa += LARGE_PAGE_SIZE) {
+		uint64_t *pde = ept_pde(ept, gpa);
+		if (pde && (*pde & EPT_LARGE) && (*pde & EPT_RAM) && !ept_split(ept, pde))
+			return false;
+	}
+	return true;
+}
+
+uint64_t ept_write_protect_all(struct ept *ept)
+{
+	uint64_t changed = 0;
+	ept_walk(ept, ept_leaf_drop_write, &changed);
+	return changed;
+}
+
+struct leaf_visit {
+	ept_leaf_fn fn;
+	void *ctx;
+};
+
+static void ept_leaf_visit(void *ctx, uint64_t gpa, uint64_t *e, uint64_t size)
+{
+	const struct leaf_visit *v = ctx;
+	struct ept_leaf leaf = {
+		.hpa = *e & EPT_ADDR & ~(size - 1),
+		.size = size,
+		.rights = (unsigned)(*e & EPT_RWX),
+		.granted = (unsigned)((*e & EPT_GRANTED) >> EPT_GRANTED_SHIFT),
+	};
+	v->fn(v->ctx, gpa, &leaf);
+}
+
+void ept_for_each_leaf(const struct ept *ept, ept_leaf_fn fn, void *ctx)
+{
+	struct leaf_visit v = {fn, ctx};
+	ept_walk(ept, ept_leaf_visit, &v);
 }
 
 bool ept_merge(struct ept *ept, uint64_t gpa)

@@ -56,6 +56,14 @@ bool ept_set_page(struct ept *ept, uint64_t gpa, uint64_t hpa, unsigned granted,
  * Returns how many leaves had it: when any did, INVEPT before the guest
  * runs on this EPT again. */
 uint64_t ept_write_protect_all(struct ept *ept);
+/* Every 2 MiB leaf split into 4 KiB leaves (dirty flags per 4 KiB page);
+ * false when a table could not be had (those split stay split). */
+bool ept_split_all(struct ept *ept);
+/* The EPT accessed and dirty flags (SDM 3C 29.3.5) of every leaf cleared:
+ * INVEPT before the guest runs again. */
+void ept_clear_dirty_all(struct ept *ept);
+/* With EPT accessed and dirty flags on (PML needs them), or off. */
+void ept_set_dirty_flags(struct ept *ept, bool on);
 /* Every leaf that maps RAM, in address order. */
 typedef void (*ept_leaf_fn)(void *ctx, uint64_t gpa, const struct ept_leaf *leaf);
 void ept_for_each_leaf(const struct ept *ept, ept_leaf_fn fn, void *ctx);

@@ -185,6 +185,12 @@ bool vcpu_write_efer(struct vcpu *v, uint64_t val);
 void vcpu_write_cr3(uint64_t val);
 /* v (loaded) translates through another EPT from its next entry. */
 void vcpu_set_eptp(struct vcpu *v, uint64_t eptp);
+/* Page-modification logging into the 4 KiB log at pml_pa (SDM 3C 29.3.6),
+ * on or off, for the loaded v; the index starts at 511 (the log empty). */
+void vcpu_set_pml(struct vcpu *v, uint64_t pml_pa, bool on);
+/* Entries logged since the index was last reset, and the reset. */
+unsigned vcpu_pml_logged(void);
+void vcpu_pml_reset(void);
 /* The loaded VCPU's TSC offset (guest TSC = host TSC + offset), and v's set. */
 uint64_t vcpu_tsc_offset(void);
 void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);

@@ -269,3 +269,27 @@ bool vcpu_trap_flag_step(struct vcpu *v, bool on, bool guest_tf)
 	vmcs_write(VMCS_EXCEPTION_BITMAP, bitmap);
 	return was;
 }
+
+#define PML_ENTRIES 512
+
+void vcpu_set_pml(struct vcpu *v, uint64_t pml_pa, bool on)
+{
+	(void)v;
+	uint32_t proc2 = (uint32_t)vmcs_read(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL);
+	if (on) {
+		vmcs_write(VMCS_PML_ADDRESS, pml_pa);
+		vcpu_pml_reset();
+	}
+	proc2 = on ? proc2 | PROC2_ENABLE_PML : proc2 & ~PROC2_ENABLE_PML;
+	vmcs_write(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL, proc2);
+}
+
+/* The index counts down from 511; past 0 it wraps to 0xFFFF: the log is
+ * full (SDM 3C 29.3.6). */
+unsigned vcpu_pml_logged(void)
+{
+	unsigned index = (unsigned)vmcs_read(VMCS_GUEST_PML_INDEX);
+	return index >= PML_ENTRIES ? PML_ENTRIES : PML_ENTRIES - 1 - index;
+}
+
+void vcpu_pml_reset(void) { vmcs_write(VMCS_GUEST_PML_INDEX, PML_ENTRIES - 1); }

@@ -101,7 +101,8 @@ static void probe_controls(struct vmx_caps *c, struct why *w)
 					PROC2_ENABLE_VPID | PROC2_WBINVD_EXITING | PROC2_ENABLE_RDTSCP |
 						PROC2_ENABLE_INVPCID,
 					proc2_names, w);
-	/* Page-modification logging (SDM 3C 29.3.6): reported, not used yet. */
+	/* Page-modification logging (SDM 3C 29.3.6), for dirty logging; it
+	 * also needs EPT accessed and dirty flags (probe_ept). */
 	c->pml = (c->proc & PROC_ACTIVATE_SECONDARY_CONTROLS) &&
 		 ((rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32) & PROC2_ENABLE_PML);
 	c->exit = fit_controls(t ? IA32_VMX_TRUE_EXIT_CTLS : IA32_VMX_EXIT_CTLS,
@@ -126,6 +127,7 @@ static void probe_ept(struct vmx_caps *c, struct why *w)
 	    !(c->ept_vpid_cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)))
 		why_add(w, "INVEPT");
 	c->ept_2mb = c->ept_vpid_cap & EPT_CAP_2MB_PAGES;
+	c->pml = c->pml && (c->ept_vpid_cap & EPT_CAP_ACCESSED_DIRTY);
 	c->vpid = (c->proc2 & PROC2_ENABLE_VPID) && (c->ept_vpid_cap & VPID_CAP_INVVPID);
 	if (!c->vpid)
 		c->proc2 &= ~PROC2_ENABLE_VPID;

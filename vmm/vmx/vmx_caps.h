@@ -14,7 +14,7 @@ struct vmx_caps {
 	uint64_t ept_vpid_cap;
 	bool vpid, ept_2mb, unrestricted_guest;
 	bool mtf; /* the monitor trap flag: access watches step with it */
-	bool pml; /* page-modification logging exists (dirty logging uses write protection) */
+	bool pml; /* page-modification logging and EPT dirty flags: dirty logging uses them */
 	bool tsc_aux; /* IA32_TSC_AUX exists: switched per guest (RDTSCP, RDPID) */
 	unsigned maxphyaddr; /* CPUID.80000008H:EAX[7:0], for guest page walks */
 	uint32_t cpuid_max_basic, cpuid_max_extended; /* CPUID.0:EAX, CPUID.80000000H:EAX */
