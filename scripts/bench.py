@@ -40,7 +40,7 @@ ORDER = ["vmcall", "cpuid0", "cpuid1", "uart_out", "uart_lsr", "pit_latch", "unu
          "irq_deliver", "switch", "exits_per_s", "host_share"] + \
         [f"{k}{n}" for n in FAIRNESS_NS for k in ("fair", "wait")] + \
         ["latency", "density", "host_bytes", "boot_ticks", "banner_qemu", "banner_bochs", "text", "data", "bss",
-         "tcb_kernel", "tcb_vmm", "snapshot", "ramcopy", "rewind_base", "rewind_page", "cow", "watch", "dirty"]
+         "tcb_kernel", "tcb_vmm", "snapshot", "ramcopy", "rewind_base", "rewind_page", "cow", "watch", "dirty_pml", "dirty_wp"]
 
 
 class Table:

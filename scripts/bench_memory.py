@@ -99,14 +99,18 @@ def measure(t, s):
     ask(s, "unwatch watchme", None, "every watch removed")
     ask(s, "pause mc", None, "mc: paused")
     ask(s, "pause watchme", None, "watchme: paused")
-    ask(s, "dirty pt 2", None, "logging dirty pages")
-    start = len(s.text)
-    s.wait_for("\n", timeout=120, start=s.wait_for("[pt] dirty: 2 s, ", timeout=120, start=start))
-    m = DIRTY_END.search(s.text, start)
-    if m:
-        pages, cost, cpu = (int(x) for x in m.groups())
-        t.add("dirty", "Dirty logging, per dirtied page (fault and write protection)", cost // max(pages, 1), "-",
-              "-", f"{INSTR} ({pages} pages in 2 s)")
-    else:
-        t.missing("dirty logging cost", None)
+    for key, mode, line in (("dirty_pml", "the page-modification log", "dirty pt 2"),
+                            ("dirty_wp", "write protection", "dirty pt 2 wp")):
+        _, answer = ask(s, line, None, "logging dirty pages")
+        start = len(s.text)
+        s.wait_for("\n", timeout=120, start=s.wait_for("[pt] dirty: 2 s, ", timeout=120, start=start))
+        m = DIRTY_END.search(s.text, start)
+        if m and f"by {mode};" in m.group(0):
+            pages, cost, cpu = (int(x) for x in m.groups())
+            t.add(key, f"Dirty logging by {mode}, per dirtied page", cost // max(pages, 1), "-", "-",
+                  f"{INSTR} ({pages} pages in 2 s, {cost * 100 / cpu:.2f}% of its time)")
+        elif m:
+            t.note(f"Dirty logging: `{line}` did not log by {mode}: {m.group(0)}")
+        else:
+            t.missing(f"dirty logging by {mode}", None)
     time.sleep(0.1)

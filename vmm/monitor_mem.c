@@ -102,7 +102,10 @@ unsigned op_watches(void *ctx, unsigned id, struct monitor_watch_info *out, unsi
 	return n;
 }
 
-const char *op_dirty(void *ctx, unsigned id, unsigned seconds) { return dirty_start(vm_of(ctx, id), seconds); }
+const char *op_dirty(void *ctx, unsigned id, unsigned seconds, bool write_protect)
+{
+	return dirty_start(vm_of(ctx, id), seconds, write_protect);
+}
 
 void op_mem_pages(void *ctx, unsigned id, uint64_t *private_pages, uint64_t *shared_pages)
 {

@@ -13,7 +13,7 @@ const char *op_clone(void *ctx, unsigned id, const char *name, unsigned *new_id)
 const char *op_watch(void *ctx, unsigned id, uint64_t gpa, uint64_t len, unsigned kinds);
 const char *op_unwatch(void *ctx, unsigned id, bool all, uint64_t gpa);
 unsigned op_watches(void *ctx, unsigned id, struct monitor_watch_info *out, unsigned max);
-const char *op_dirty(void *ctx, unsigned id, unsigned seconds);
+const char *op_dirty(void *ctx, unsigned id, unsigned seconds, bool write_protect);
 /* For `info`: the pages the VM alone maps, and those it shares. */
 void op_mem_pages(void *ctx, unsigned id, uint64_t *private_pages, uint64_t *shared_pages);
 

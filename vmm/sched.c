@@ -301,6 +301,12 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind,
 		sched_inject(vmm, vm, now);
 		vm->intr_quiet = (vm->vcpu.proc & PROC_INTERRUPT_WINDOW_EXITING) || vm->intr_held_until > now;
 		uint64_t deadline = overrun_end == UINT64_MAX ? vm->slice_end : overrun_end;
+		/* A dirty-log second ends on time: with the page-modification log
+		 * no write faults, and nothing else need come back here. */
+		if (vm->dirty.on) {
+			dirty_tick(vm, now);
+			deadline = min_u64(deadline, vm->dirty.second_start + tsc_hz());
+		}
 		/* Output waits on the host's wire: come back when its FIFO has
 		 * drained, for a guest that runs with interrupts off takes no
 		 * external-interrupt exit in Bochs 2.7 (sched_host_due); one with

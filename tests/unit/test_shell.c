@@ -255,9 +255,9 @@ static unsigned f_watches(void *ctx, unsigned vm, struct monitor_watch_info *out
 		out[i] = watch_rows[i];
 	return nr_watch_rows;
 }
-static const char *f_dirty(void *ctx, unsigned vm, unsigned seconds)
+static const char *f_dirty(void *ctx, unsigned vm, unsigned seconds, bool wp)
 {
-	return (void)ctx, record("dirty(%u,%u)", vm, seconds), take_fail();
+	return (void)ctx, record("dirty(%u,%u%s)", vm, seconds, wp ? ",wp" : ""), take_fail();
 }
 
 static const struct monitor_ops ops = {
@@ -870,16 +870,19 @@ static void test_dirty(void **state)
 	check_cmd("dirty hello64", "hello64: logging dirty pages for 5 s\n");
 	check_cmd("dirty 1 1", "rm16: logging dirty pages for 1 s\n");
 	check_cmd("dirty 1 0x3c", "rm16: logging dirty pages for 60 s\n");
+	check_cmd("dirty 1 2 wp", "rm16: logging dirty pages for 2 s\n");
 	fail = "already logging";
 	check_cmd("dirty 0 10", "dirty: hello64: already logging\n");
-	assert_string_equal(calls, "dirty(0,5)dirty(1,1)dirty(1,60)dirty(0,10)");
+	assert_string_equal(calls, "dirty(0,5)dirty(1,1)dirty(1,60)dirty(1,2,wp)dirty(0,10)");
 	calls[0] = '\0';
-	static const char bad[] = "dirty: SECONDS must be 1..60\nusage: dirty VM [SECONDS]\n";
+	static const char bad[] = "dirty: SECONDS must be 1..60\nusage: dirty VM [SECONDS [wp]]\n";
 	check_cmd("dirty 0 0", bad);
 	check_cmd("dirty 0 61", bad);
 	check_cmd("dirty 0 soon", bad);
-	check_cmd("dirty 0 1 2", "usage: dirty VM [SECONDS]\n");
-	check_cmd("dirty", "usage: dirty VM [SECONDS]\n");
+	check_cmd("dirty 0 1 2", "dirty: the last word may only be wp (write protection, even with PML)\n"
+				 "usage: dirty VM [SECONDS [wp]]\n");
+	check_cmd("dirty 0 1 wp 2", "usage: dirty VM [SECONDS [wp]]\n");
+	check_cmd("dirty", "usage: dirty VM [SECONDS [wp]]\n");
 	check_cmd("dirty ghost", "no such VM 'ghost'\n");
 	assert_string_equal(calls, "");
 }

@@ -83,7 +83,7 @@ static void dirty_pml_off(struct vm *vm)
 	d->pml = false;
 }
 
-const char *dirty_start(struct vm *vm, unsigned seconds)
+const char *dirty_start(struct vm *vm, unsigned seconds, bool write_protect)
 {
 	if (vm_ended(vm) || vm->restarting)
 		return vm->restarting ? "it is restarting" : "it has ended";
@@ -99,7 +99,7 @@ const char *dirty_start(struct vm *vm, unsigned seconds)
 		.cpu_at_start = vm->cpu_ticks,
 		.fault_ticks_at_start = vm->exit_ticks[EXIT_REASON_EPT_VIOLATION] + vm->exit_ticks[EXIT_REASON_PML_FULL],
 	};
-	d->pml = dirty_pml_on(vm);
+	d->pml = !write_protect && dirty_pml_on(vm);
 	dirty_protect(vm);
 	d->start = d->second_start = rdtsc();
 	return 0;

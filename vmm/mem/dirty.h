@@ -8,14 +8,16 @@
 #ifndef KESTREL_VMM_MEM_DIRTY_H
 #define KESTREL_VMM_MEM_DIRTY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DIRTY_SECONDS_MAX 60
 
 struct vm;
 
-/* NULL, or why not. The results are notes under the VM's name. */
-const char *dirty_start(struct vm *vm, unsigned seconds);
+/* NULL, or why not. The results are notes under the VM's name.
+ * write_protect: by write protection even where the CPU has PML. */
+const char *dirty_start(struct vm *vm, unsigned seconds, bool write_protect);
 /* Ends the current second when due (a write fault, a slice's start). */
 void dirty_tick(struct vm *vm, uint64_t now);
 /* A PML-full exit: the log is read and emptied. */

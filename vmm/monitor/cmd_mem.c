@@ -268,12 +268,18 @@ void cmd_dirty(struct monitor *mon, int argc, char **argv)
 	uint64_t seconds = DIRTY_SECONDS_DEF;
 	if (!shell_vm_arg(mon, argv[1], &vm, &info))
 		return;
-	if (argc == 3 && (!shell_parse_u64(argv[2], &seconds) || seconds < 1 || seconds > DIRTY_SECONDS_MAX)) {
+	if (argc >= 3 && (!shell_parse_u64(argv[2], &seconds) || seconds < 1 || seconds > DIRTY_SECONDS_MAX)) {
 		mon_printf(mon, "dirty: SECONDS must be 1..%u\n", DIRTY_SECONDS_MAX);
 		mon_usage(mon);
 		return;
 	}
-	if (op_failed(mon, argv[0], info.name, mon->ops->dirty(mon->ctx, vm, (unsigned)seconds)))
+	bool wp = argc == 4 && !strcmp(argv[3], "wp");
+	if (argc == 4 && !wp) {
+		mon_puts(mon, "dirty: the last word may only be wp (write protection, even with PML)\n");
+		mon_usage(mon);
+		return;
+	}
+	if (op_failed(mon, argv[0], info.name, mon->ops->dirty(mon->ctx, vm, (unsigned)seconds, wp)))
 		return;
 	mon_printf(mon, "%s: logging dirty pages for %u s\n", info.name, (unsigned)seconds);
 }

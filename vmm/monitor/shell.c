@@ -155,7 +155,7 @@ static const struct shell_cmd commands[] = {
 	 "list the watches, or report accesses to GPA..GPA+LEN-1 (LEN 1..4096, default 1; KIND r w x, default w)",
 	 cmd_watch, 1, 4},
 	{"unwatch", "VM [GPA]", "remove the watch at GPA, or every watch of the VM", cmd_unwatch, 1, 2},
-	{"dirty", "VM [SECONDS]", "each second, the pages the VM wrote (1..60 s, default 5)", cmd_dirty, 1, 2},
+	{"dirty", "VM [SECONDS [wp]]", "each second, the pages the VM wrote (1..60 s, default 5; wp: by write protection)", cmd_dirty, 1, 3},
 	{"quantum", "[MS]", "show or set the scheduler time slice (1..1000 ms)", cmd_quantum, 0, 1},
 	{"loglevel", "[error|warn|info|debug]", "show or set the host log level", cmd_loglevel, 0, 1},
 	{"poweroff", "", "stop every VM and power the machine off", cmd_poweroff, 0, 0},

@@ -148,7 +148,7 @@ struct monitor_ops {
 	unsigned (*watches)(void *ctx, unsigned vm, struct monitor_watch_info *out, unsigned max);
 	/* Start logging dirty pages for `seconds`; the VMM reports each second
 	 * under the VM's name itself (asynchronously). */
-	const char *(*dirty)(void *ctx, unsigned vm, unsigned seconds);
+	const char *(*dirty)(void *ctx, unsigned vm, unsigned seconds, bool write_protect);
 };
 
 enum monitor_mode { MONITOR_SHELL, MONITOR_ATTACHED, MONITOR_TOP };
