@@ -1,6 +1,7 @@
 /* The VMM's side of the monitor's memory commands: snapshots, clones,
  * watches and dirty logging (vmm/monitor/cmd_mem.c asks, docs/memory.md
  * explains). */
+#include "vmm/monitor_mem.h"
 #include "kernel/cpu.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
@@ -9,23 +10,25 @@
 #include "vmm/mem/dirty.h"
 #include "vmm/mem/gram.h"
 #include "vmm/mem/watch.h"
-#include "vmm/monitor_mem.h"
 #include "vmm/snapshot.h"
 #include "vmm/vmm.h"
 
-static struct vm *vm_of(void *ctx, unsigned id) { return &((struct vmm *)ctx)->vms[id]; }
+static struct vm *vm_of(void *ctx, unsigned id)
+{
+	return &((struct vmm *)ctx)->vms[id];
+}
 
 static void snapshot_info(const struct vm *vm, int slot, struct monitor_snapshot_info *out)
 {
 	const struct snapshot *s = vm->snap[slot];
 	const struct snap_pages *p = &vm->snaps.s[slot];
 	*out = (struct monitor_snapshot_info){
-		.age_ns = tsc_to_ns(rdtsc() - s->taken_tsc),
-		.entries = s->entries,
-		.saved_pages = p->nsaved,
-		.differs_pages = p->ndiffers,
-		.bytes = (s->pages + p->nsaved) * PAGE_SIZE,
-		.rewinds = s->rewinds,
+	    .age_ns = tsc_to_ns(rdtsc() - s->taken_tsc),
+	    .entries = s->entries,
+	    .saved_pages = p->nsaved,
+	    .differs_pages = p->ndiffers,
+	    .bytes = (s->pages + p->nsaved) * PAGE_SIZE,
+	    .rewinds = s->rewinds,
 	};
 	memcpy(out->tag, s->tag, sizeof(out->tag));
 }
@@ -64,7 +67,10 @@ unsigned op_snapshots(void *ctx, unsigned id, struct monitor_snapshot_info *out,
 	return n;
 }
 
-const char *op_forget(void *ctx, unsigned id, const char *tag) { return snapshot_forget(vm_of(ctx, id), tag); }
+const char *op_forget(void *ctx, unsigned id, const char *tag)
+{
+	return snapshot_forget(vm_of(ctx, id), tag);
+}
 
 const char *op_clone(void *ctx, unsigned id, const char *name, unsigned *new_id)
 {
@@ -75,7 +81,7 @@ const char *op_watch(void *ctx, unsigned id, uint64_t gpa, uint64_t len, unsigne
 {
 	struct vm *vm = vm_of(ctx, id);
 	unsigned k = (kinds & MONITOR_WATCH_R ? WATCH_R : 0) | (kinds & MONITOR_WATCH_W ? WATCH_W : 0) |
-		     (kinds & MONITOR_WATCH_X ? WATCH_X : 0);
+	             (kinds & MONITOR_WATCH_X ? WATCH_X : 0);
 	return watch_add(vm, gpa, len, k);
 }
 
@@ -91,12 +97,12 @@ unsigned op_watches(void *ctx, unsigned id, struct monitor_watch_info *out, unsi
 	for (; n < s->n && n < max; n++) {
 		const struct watch *w = &s->w[n];
 		out[n] = (struct monitor_watch_info){
-			.gpa = w->gpa,
-			.len = w->len,
-			.kinds = (w->kinds & WATCH_R ? MONITOR_WATCH_R : 0) | (w->kinds & WATCH_W ? MONITOR_WATCH_W : 0) |
-				 (w->kinds & WATCH_X ? MONITOR_WATCH_X : 0),
-			.hits = w->hits,
-			.shown = w->shown,
+		    .gpa = w->gpa,
+		    .len = w->len,
+		    .kinds = (w->kinds & WATCH_R ? MONITOR_WATCH_R : 0) | (w->kinds & WATCH_W ? MONITOR_WATCH_W : 0) |
+		             (w->kinds & WATCH_X ? MONITOR_WATCH_X : 0),
+		    .hits = w->hits,
+		    .shown = w->shown,
 		};
 	}
 	return n;

@@ -104,7 +104,6 @@ static void snapshot_state_restore(struct vm *vm, const struct snapshot *s)
 	vm->last_inject = s->last_inject;
 	vm->dev_deadline = 0;
 	vm->intr_seen = false;
-	vm->watch.step.on = false;
 }
 
 /* Page p back to the snapshot's frame g, read-only: the others that lack
@@ -139,6 +138,8 @@ const char *snapshot_rewind(struct vm *vm, const char *tag, uint64_t *pages)
 		return "no snapshot with that tag";
 	if (vm->restarting)
 		return "it is restarting";
+	if (vm->watch.step.on)
+		return "it is stepping over a watch; try again";
 	struct snap_pages *sp = &vm->snaps.s[slot];
 	*pages = sp->ndiffers;
 	for (uint32_t k = 0; k < sp->ndiffers; k++)

@@ -16,10 +16,10 @@ struct snapshot {
 	uint64_t taken_tsc;
 	uint64_t entries; /* EPT entries write-protected when it was taken */
 	uint64_t rewinds;
-	uint64_t pages;   /* host pages this struct and its bookkeeping take */
+	uint64_t pages; /* host pages this struct and its bookkeeping take */
 	struct vcpu_image cpu;
 	struct isa isa;
-	int state;        /* enum vm_state: running or blocked */
+	int state; /* enum vm_state: running or blocked */
 	bool intr;
 	uint64_t intr_held_until, last_inject;
 };

@@ -93,11 +93,11 @@ const char *dirty_start(struct vm *vm, unsigned seconds, bool write_protect)
 		return "1 to 60 seconds";
 	struct dirty_log *d = &vm->dirty;
 	*d = (struct dirty_log){
-		.on = true,
-		.seconds = seconds,
-		.second = 1,
-		.cpu_at_start = vm->cpu_ticks,
-		.fault_ticks_at_start = vm->exit_ticks[EXIT_REASON_EPT_VIOLATION] + vm->exit_ticks[EXIT_REASON_PML_FULL],
+	    .on = true,
+	    .seconds = seconds,
+	    .second = 1,
+	    .cpu_at_start = vm->cpu_ticks,
+	    .fault_ticks_at_start = vm->exit_ticks[EXIT_REASON_EPT_VIOLATION] + vm->exit_ticks[EXIT_REASON_PML_FULL],
 	};
 	d->pml = !write_protect && dirty_pml_on(vm);
 	dirty_protect(vm);
@@ -106,19 +106,22 @@ const char *dirty_start(struct vm *vm, unsigned seconds, bool write_protect)
 }
 
 /* Hundredths of a percent of a in b. */
-static uint64_t dirty_share(uint64_t a, uint64_t b) { return b ? a * 10000 / b : 0; }
+static uint64_t dirty_share(uint64_t a, uint64_t b)
+{
+	return b ? a * 10000 / b : 0;
+}
 
 static void dirty_end(struct vm *vm)
 {
 	struct dirty_log *d = &vm->dirty;
 	uint64_t cpu = vm->cpu_ticks - d->cpu_at_start;
 	uint64_t cost = vm->exit_ticks[EXIT_REASON_EPT_VIOLATION] + vm->exit_ticks[EXIT_REASON_PML_FULL] -
-			d->fault_ticks_at_start + d->protect_ticks;
+	                d->fault_ticks_at_start + d->protect_ticks;
 	uint64_t slow = dirty_share(cost, cpu > cost ? cpu - cost : 0);
 	uint64_t per = d->total * 10 / d->seconds;
 	vm_note(vm, "dirty: %u s, %lu pages, %lu.%lu a second, by %s; slowdown %lu.%02lu%% (%lu of its %lu CPU ticks)",
-		d->seconds, d->total, per / 10, per % 10, d->pml ? "the page-modification log" : "write protection",
-		slow / 100, slow % 100, cost, cpu);
+	        d->seconds, d->total, per / 10, per % 10, d->pml ? "the page-modification log" : "write protection",
+	        slow / 100, slow % 100, cost, cpu);
 	if (d->pml)
 		dirty_pml_off(vm);
 	d->on = false;

@@ -1,10 +1,10 @@
 /* Guest RAM through the EPT (vmm/mem/gram.h, docs/memory.md). */
 #include "vmm/mem/gram.h"
+#include "kernel/cpu.h"
 #include "kernel/mm.h"
 #include "kernel/paging.h"
 #include "kernel/string.h"
 #include "vmm/mem/watch.h"
-#include "kernel/cpu.h"
 #include "vmm/vm.h"
 
 #define PAGE_MASK (~(uint64_t)(PAGE_SIZE - 1))
@@ -19,8 +19,8 @@ static unsigned gram_enforced(struct vm *vm, uint64_t page_gpa, unsigned granted
 /* The guest page leaves frame_pa: every snapshot lacking it keeps it. */
 static void gram_preserve(struct vm *vm, uint64_t page_gpa, uint64_t frame_pa)
 {
-	unsigned took = snapbook_preserve(&vm->snaps, (uint32_t)(page_gpa / PAGE_SIZE),
-					  (uint32_t)(frame_pa / PAGE_SIZE), -1);
+	unsigned took =
+	    snapbook_preserve(&vm->snaps, (uint32_t)(page_gpa / PAGE_SIZE), (uint32_t)(frame_pa / PAGE_SIZE), -1);
 	while (took--)
 		mm_ref_page(frame_pa);
 }

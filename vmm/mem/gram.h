@@ -13,8 +13,8 @@ struct vm;
 
 enum gram_status {
 	GRAM_OK,
-	GRAM_NOT_RAM,    /* the address is beyond the guest's RAM */
-	GRAM_NO_MEMORY,  /* the copy or an EPT table found no host page */
+	GRAM_NOT_RAM,   /* the address is beyond the guest's RAM */
+	GRAM_NO_MEMORY, /* the copy or an EPT table found no host page */
 };
 
 /* Guest-physical to host pointer for [gpa, gpa+len) inside RAM and inside

@@ -3,7 +3,10 @@
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
-void snapbook_init(struct snap_book *b, uint32_t npages) { *b = (struct snap_book){.npages = npages}; }
+void snapbook_init(struct snap_book *b, uint32_t npages)
+{
+	*b = (struct snap_book){.npages = npages};
+}
 
 /* saved[npages], differs[npages], in_differs[npages / 64 rounded up]. */
 size_t snapbook_bytes(uint32_t npages)
@@ -17,9 +20,9 @@ void snapbook_take(struct snap_book *b, unsigned i, void *storage)
 	uint8_t *p = storage;
 	size_t list = ALIGN8((size_t)b->npages * 4);
 	b->s[i] = (struct snap_pages){
-		.saved = (uint32_t *)p,
-		.differs = (uint32_t *)(p + list),
-		.in_differs = (uint64_t *)(p + 2 * list),
+	    .saved = (uint32_t *)p,
+	    .differs = (uint32_t *)(p + list),
+	    .in_differs = (uint64_t *)(p + 2 * list),
 	};
 	b->used |= 1u << i;
 }

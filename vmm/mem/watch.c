@@ -85,6 +85,7 @@ const char *watch_remove(struct vm *vm, bool all, uint64_t gpa)
 		s->w[i] = s->w[--s->n];
 		watch_apply_range(vm, w.gpa, w.len); /* only rights given back: cannot fail */
 		found = true;
+		s->step.hit = -1; /* a step under way reports nothing: its watch may be gone or moved */
 	}
 	return found || all ? 0 : "no watch there";
 }
@@ -137,8 +138,10 @@ static uint64_t watch_value(struct vm *vm, const struct watch *w)
 	uint64_t v = 0;
 	for (unsigned i = 0; i < w->len && i < 8; i++) {
 		struct ept_leaf leaf;
-		if (ept_lookup(&vm->ept, w->gpa + i, &leaf))
-			v |= (uint64_t)*(const uint8_t *)phys_to_virt(leaf.hpa) << (8 * i);
+		if (!ept_lookup(&vm->ept, w->gpa + i, &leaf))
+			break;
+		const uint8_t *byte = phys_to_virt(leaf.hpa);
+		v |= (uint64_t)byte[0] << (8 * i);
 	}
 	return v;
 }
@@ -150,7 +153,8 @@ static void watch_report(struct vm *vm, struct watch *w, const struct watch_step
 	w->hits++;
 	if (now - s->window_start >= tsc_hz()) {
 		if (s->window_held)
-			vm_note(vm, "watch: %lu hits not shown (over %u a second)", s->window_held, WATCH_REPORTS_PER_S);
+			vm_note(vm, "watch: %lu hits not shown (over %u a second)", s->window_held,
+			        WATCH_REPORTS_PER_S);
 		s->window_start = now;
 		s->window_shown = 0;
 		s->window_held = 0;
@@ -167,7 +171,7 @@ static void watch_report(struct vm *vm, struct watch *w, const struct watch_step
 		fmt_snprintf(gla, sizeof(gla), "0x%lx", st->gla);
 	if (st->kind == WATCH_W)
 		vm_note(vm, "watch: write gpa=0x%lx gla=%s rip=0x%lx value=0x%lx", st->gpa, gla, st->rip,
-			watch_value(vm, w));
+		        watch_value(vm, w));
 	else
 		vm_note(vm, "watch: %s gpa=0x%lx gla=%s rip=0x%lx", kind[st->kind], st->gpa, gla, st->rip);
 }

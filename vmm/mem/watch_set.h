@@ -6,13 +6,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WATCH_MAX 16
-#define WATCH_LEN_MAX 4096
+#define WATCH_MAX           16
+#define WATCH_LEN_MAX       4096
 #define WATCH_REPORTS_PER_S 20 /* lines a second; further hits are counted */
-#define WATCH_STEP_PAGES 4     /* pages one instruction may fault on while stepped */
-#define WATCH_R 1u
-#define WATCH_W 2u
-#define WATCH_X 4u
+#define WATCH_STEP_PAGES    4  /* pages one instruction may fault on while stepped */
+#define WATCH_R             1u
+#define WATCH_W             2u
+#define WATCH_X             4u
 
 struct watch {
 	uint64_t gpa, len;
@@ -25,8 +25,8 @@ struct watch_step {
 	bool on;
 	unsigned npages;
 	uint64_t page[WATCH_STEP_PAGES];
-	int hit;        /* the watch it hit, or -1 */
-	unsigned kind;  /* WATCH_R, W or X */
+	int hit;       /* the watch it hit, or -1 */
+	unsigned kind; /* WATCH_R, W or X */
 	uint64_t gpa, gla, rip;
 	bool gla_valid;
 	bool by_tf;    /* stepped with RFLAGS.TF (no monitor trap flag) */
@@ -39,7 +39,7 @@ struct watch_set {
 	struct watch_step step;
 	uint64_t window_start; /* TSC time the current second of reports began */
 	unsigned window_shown;
-	uint64_t window_held;  /* hits not shown in that second */
+	uint64_t window_held; /* hits not shown in that second */
 };
 
 #endif

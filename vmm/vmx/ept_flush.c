@@ -8,7 +8,7 @@
 #include "vmm/vmx/vmx_caps.h"
 
 #define INVEPT_SINGLE_CONTEXT 1
-#define INVEPT_ALL_CONTEXTS 2
+#define INVEPT_ALL_CONTEXTS   2
 
 void ept_invalidate(const struct vmx_caps *caps, const struct ept *ept)
 {
