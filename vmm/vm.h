@@ -46,6 +46,7 @@ struct vm_mem_stats {
 	uint64_t write_faults; /* writes made the page writable again */
 	uint64_t copies;       /* of which copied a shared page */
 	uint64_t dirty_pages;  /* write faults counted for the dirty log (vmm/mem/dirty.c) */
+	uint64_t spurious_gpa; /* the last EPT violation the leaf allowed (exit.c) */
 };
 
 /* Dirty-page logging (vmm/mem/dirty.c). */

@@ -124,6 +124,8 @@ static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *
 	 * IRET runs again and must find it in place (SDM 3C 28.2.3). */
 	if (e->qualification & (1u << 12))
 		vcpu_set_interruptibility(vcpu_interruptibility() | INTERRUPTIBILITY_NMI);
+	uint64_t last_spurious = vm->mem.spurious_gpa;
+	vm->mem.spurious_gpa = ~0ull;
 	if (e->ept.write && !(leaf.granted & EPT_PAGE_W)) {
 		void *p;
 		if (vm->dirty.on)
@@ -140,6 +142,14 @@ static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *
 	}
 	if (watch_violation(vm, e))
 		return EXIT_RESUME;
+	/* The leaf allows the access now: a translation cached from before
+	 * its rights were given back. Once: INVEPT and again; twice in a row
+	 * for the same address is a fault Kestrel cannot explain. */
+	if (last_spurious != e->gpa) {
+		vm->mem.spurious_gpa = e->gpa;
+		ept_invalidate(vm->vcpu.caps, &vm->ept);
+		return EXIT_RESUME;
+	}
 	return exit_unhandled(vm, e, "EPT violation on guest RAM with no reason to fault");
 }
 
