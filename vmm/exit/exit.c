@@ -130,7 +130,7 @@ static enum exit_action exit_ept_violation(struct vm *vm, const struct vm_exit *
 		void *p;
 		if (vm->dirty.on)
 			dirty_tick(vm, rdtsc()); /* a write after the second's end counts in the next */
-		if (gram_make_writable(vm, e->gpa, true, &p) == GRAM_NO_MEMORY) {
+		if (gram_make_writable(vm, e->gpa, &p) == GRAM_NO_MEMORY) {
 			vm->paused_from = vm->state;
 			vm->state = VM_PAUSED;
 			vm_note(vm, "*** no host memory for a copy of page 0x%lx: paused (forget a snapshot or "

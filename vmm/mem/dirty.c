@@ -11,9 +11,9 @@
 
 #define PML_ENTRIES 512
 
-/* The log's entries into the count: each guest page once a second (a page
- * moved to another frame meanwhile, by copy-on-write or a rewind, has a
- * clear dirty flag again and may be logged twice). */
+/* The log's entries into the count, each guest page once a second: a
+ * page moved to another frame meanwhile (copy-on-write, a rewind) has a
+ * clear dirty flag again and is logged twice, which the bitmap absorbs. */
 static void dirty_pml_drain(struct vm *vm)
 {
 	struct dirty_log *d = &vm->dirty;

@@ -25,7 +25,7 @@ static void gram_preserve(struct vm *vm, uint64_t page_gpa, uint64_t frame_pa)
 		mm_ref_page(frame_pa);
 }
 
-enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, bool violation, void **p)
+enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, void **p)
 {
 	struct ept_leaf leaf;
 	if (!ept_lookup(&vm->ept, gpa, &leaf))
@@ -55,7 +55,7 @@ enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, bool violation,
 	vm->mem.write_faults++;
 	if (vm->dirty.on && !vm->dirty.pml)
 		vm->mem.dirty_pages++;
-	if (lost && !violation)
+	if (lost)
 		ept_invalidate(vm->vcpu.caps, &vm->ept);
 	*p = (uint8_t *)phys_to_virt(own) + (gpa & (PAGE_SIZE - 1));
 	return GRAM_OK;
@@ -83,7 +83,7 @@ void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (vm->ram)
 		return vm->ram + gpa;
 	void *p;
-	enum gram_status st = gram_make_writable(vm, gpa, false, &p);
+	enum gram_status st = gram_make_writable(vm, gpa, &p);
 	if (st == GRAM_OK)
 		return p;
 	if (st == GRAM_NO_MEMORY && !vm_ended(vm))
@@ -149,7 +149,8 @@ bool gram_share(struct vm *dst, struct vm *src)
 	if (!s.ok)
 		return false;
 	gram_protect_all(src);
-	gram_protect_all(dst);
+	dst->ram = 0;
+	ept_write_protect_all(&dst->ept); /* a new EPT, never used: nothing cached to invalidate */
 	return true;
 }
 

@@ -25,10 +25,11 @@ const void *vm_gpa_read(struct vm *vm, uint64_t gpa, uint64_t len);
 void *vm_gpa_write(struct vm *vm, uint64_t gpa, uint64_t len);
 /* The page at gpa becomes the VM's own and writable: the snapshots that
  * lack it keep its frame, a frame that others share is copied first, the
- * dirty log counts it. *p: gpa's byte. violation: the guest's own write
- * faulted (the CPU dropped its cached translation for gpa itself, SDM 3C
- * 29.4.3.3), else the host writes for it and the EPT is invalidated. */
-enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, bool violation, void **p);
+ * dirty log counts it. *p: gpa's byte. A page that moved to a copy is
+ * followed by an INVEPT: the violation that led here dropped the cached
+ * translations of gpa itself (SDM 3C 29.4.3.3), not those of other linear
+ * addresses that reach the old frame. */
+enum gram_status gram_make_writable(struct vm *vm, uint64_t gpa, void **p);
 /* gpa's byte for reading, or NULL beyond RAM. */
 const void *gram_read_ptr(struct vm *vm, uint64_t gpa);
 /* Host copies to and from guest RAM, across pages; false beyond RAM (or
