@@ -64,12 +64,21 @@ static bool op_failed(struct monitor *mon, const char *cmd, const char *name, co
 	return err != NULL;
 }
 
+/* "CMD VM [TAG]": the VM and the tag (TAG_DEFAULT when left out), or false
+ * after saying what is wrong. */
+static bool vm_and_tag(struct monitor *mon, int argc, char **argv, unsigned *vm, struct monitor_vm_info *info,
+		       const char **tag)
+{
+	*tag = argc == 3 ? argv[2] : TAG_DEFAULT;
+	return shell_vm_arg(mon, argv[1], vm, info) && tag_ok(mon, argv[0], *tag);
+}
+
 void cmd_snapshot(struct monitor *mon, int argc, char **argv)
 {
 	unsigned vm;
 	struct monitor_vm_info info;
-	const char *tag = argc == 3 ? argv[2] : TAG_DEFAULT;
-	if (!shell_vm_arg(mon, argv[1], &vm, &info) || !tag_ok(mon, argv[0], tag))
+	const char *tag;
+	if (!vm_and_tag(mon, argc, argv, &vm, &info, &tag))
 		return;
 	struct monitor_snapshot_info s;
 	memset(&s, 0, sizeof(s));
@@ -84,8 +93,8 @@ void cmd_rewind(struct monitor *mon, int argc, char **argv)
 {
 	unsigned vm;
 	struct monitor_vm_info info;
-	const char *tag = argc == 3 ? argv[2] : TAG_DEFAULT;
-	if (!shell_vm_arg(mon, argv[1], &vm, &info) || !tag_ok(mon, argv[0], tag))
+	const char *tag;
+	if (!vm_and_tag(mon, argc, argv, &vm, &info, &tag))
 		return;
 	uint64_t pages = 0, ticks = 0;
 	if (op_failed(mon, argv[0], info.name, mon->ops->rewind(mon->ctx, vm, tag, &pages, &ticks)))
