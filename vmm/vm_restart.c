@@ -112,6 +112,10 @@ static bool vm_restart_finish(struct vm *vm, const char **err)
 
 bool vm_restart_step(struct vm *vm, uint64_t until, const char **err)
 {
+	if (!vm->ram) {
+		*err = "it has no RAM of its own (the restart found no host memory for it)";
+		return false;
+	}
 	while (vm->zeroed < vm->opts.mem) {
 		uint64_t n = vm->opts.mem - vm->zeroed < ZERO_CHUNK ? vm->opts.mem - vm->zeroed : ZERO_CHUNK;
 		memset(vm->ram + vm->zeroed, 0, n);
