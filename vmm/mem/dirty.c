@@ -9,8 +9,6 @@
 #include "vmm/vm.h"
 #include "vmm/vmx/vmx_caps.h"
 
-#define PML_ENTRIES 512
-
 /* The log's entries into the count, each guest page once a second: a
  * page moved to another frame meanwhile (copy-on-write, a rewind) has a
  * clear dirty flag again and is logged twice, which the bitmap absorbs. */
@@ -21,7 +19,7 @@ static void dirty_pml_drain(struct vm *vm)
 	const uint64_t *log = phys_to_virt(d->pml_pa);
 	uint8_t *seen = phys_to_virt(d->seen_pa);
 	/* The CPU fills the log from entry 511 down. */
-	for (unsigned i = PML_ENTRIES - n; i < PML_ENTRIES; i++) {
+	for (unsigned i = VCPU_PML_ENTRIES - n; i < VCPU_PML_ENTRIES; i++) {
 		uint64_t page = log[i] / PAGE_SIZE;
 		if (page >= vm->opts.mem / PAGE_SIZE || (seen[page / 8] & (1u << (page % 8))))
 			continue;

@@ -185,6 +185,7 @@ bool vcpu_write_efer(struct vcpu *v, uint64_t val);
 void vcpu_write_cr3(uint64_t val);
 /* v (loaded) translates through another EPT from its next entry. */
 void vcpu_set_eptp(struct vcpu *v, uint64_t eptp);
+#define VCPU_PML_ENTRIES 512 /* guest-physical addresses in the 4 KiB log */
 /* Page-modification logging into the 4 KiB log at pml_pa (SDM 3C 29.3.6),
  * on or off, for the loaded v; the index starts at 511 (the log empty). */
 void vcpu_set_pml(struct vcpu *v, uint64_t pml_pa, bool on);

@@ -218,23 +218,19 @@ void vcpu_inject(unsigned type, unsigned vector, bool has_error, uint32_t error,
 
 bool vcpu_event_pending(void) { return vmcs_read(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID; }
 
-void vcpu_set_interrupt_window(struct vcpu *v, bool on)
+/* A primary control requested per entry, written only when it changes. */
+static void vcpu_set_proc(struct vcpu *v, uint32_t bit, bool on)
 {
-	uint32_t proc = on ? v->proc | PROC_INTERRUPT_WINDOW_EXITING : v->proc & ~PROC_INTERRUPT_WINDOW_EXITING;
+	uint32_t proc = on ? v->proc | bit : v->proc & ~bit;
 	if (proc != v->proc) {
 		v->proc = proc;
 		vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
 	}
 }
 
-void vcpu_set_monitor_trap(struct vcpu *v, bool on)
-{
-	uint32_t proc = on ? v->proc | PROC_MONITOR_TRAP_FLAG : v->proc & ~PROC_MONITOR_TRAP_FLAG;
-	if (proc != v->proc) {
-		v->proc = proc;
-		vmcs_write(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL, proc);
-	}
-}
+void vcpu_set_interrupt_window(struct vcpu *v, bool on) { vcpu_set_proc(v, PROC_INTERRUPT_WINDOW_EXITING, on); }
+
+void vcpu_set_monitor_trap(struct vcpu *v, bool on) { vcpu_set_proc(v, PROC_MONITOR_TRAP_FLAG, on); }
 
 uint64_t vcpu_tsc_offset(void) { return vmcs_read(VMCS_TSC_OFFSET); }
 void vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
@@ -270,8 +266,6 @@ bool vcpu_trap_flag_step(struct vcpu *v, bool on, bool guest_tf)
 	return was;
 }
 
-#define PML_ENTRIES 512
-
 void vcpu_set_pml(struct vcpu *v, uint64_t pml_pa, bool on)
 {
 	(void)v;
@@ -289,7 +283,7 @@ void vcpu_set_pml(struct vcpu *v, uint64_t pml_pa, bool on)
 unsigned vcpu_pml_logged(void)
 {
 	unsigned index = (unsigned)vmcs_read(VMCS_GUEST_PML_INDEX);
-	return index >= PML_ENTRIES ? PML_ENTRIES : PML_ENTRIES - 1 - index;
+	return index >= VCPU_PML_ENTRIES ? VCPU_PML_ENTRIES : VCPU_PML_ENTRIES - 1 - index;
 }
 
-void vcpu_pml_reset(void) { vmcs_write(VMCS_GUEST_PML_INDEX, PML_ENTRIES - 1); }
+void vcpu_pml_reset(void) { vmcs_write(VMCS_GUEST_PML_INDEX, VCPU_PML_ENTRIES - 1); }
