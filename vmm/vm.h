@@ -149,6 +149,7 @@ struct vm {
 	struct port_stat ports[VM_PORT_STATS];
 	uint64_t ports_other; /* unemulated accesses beyond the table */
 	unsigned port_last;   /* the entry of ports counted last */
+	uint8_t port_a;       /* System Control Port A (0x92): bit 1 A20 as written (io_bus.c) */
 };
 
 static inline bool vm_ended(const struct vm *vm)

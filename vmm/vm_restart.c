@@ -33,6 +33,7 @@ static void vm_reset_board(struct vm *vm)
 	vm_set_rtc(vm);
 	vm_console_reset_board(vm); /* output from before the reset may still wait */
 	vm->dev_deadline = 0;
+	vm->port_a = 0;
 }
 
 #define ZERO_CHUNK (256u << 10) /* under 1 ms of host input at 115200 baud */

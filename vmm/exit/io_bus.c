@@ -10,6 +10,9 @@
 #define KBC_PULSE_RESET 0xFE
 #define PORT_RESET_CONTROL 0xCF9
 #define RESET_CONTROL_RST_CPU 0x04
+#define PORT_SYSTEM_CONTROL_A 0x92
+#define PORT_A_INIT_NOW 0x01
+#define PORT_A_A20 0x02
 
 /* In the order first seen; a guest probing a port does so over and over,
  * so the last one counted is looked at first. */
@@ -36,11 +39,34 @@ static void port_count(struct vm *vm, uint16_t port)
 	vm->ports_other++;
 }
 
-/* Kestrel's ports; returns true when the port was one of them. */
-static bool io_kestrel(struct vm *vm, const struct vm_exit *e, uint32_t val, enum exit_action *act)
+/* System Control Port A of the PC chipset (PIIX4 datasheet, port 92h):
+ * bit 0 going from 0 to 1 resets the CPU (the "fast reset"; the reset
+ * clears the register, so every write of 1 is such an edge), bit 1 is the
+ * fast A20 gate. Kestrel keeps A20 on, as a CPU with no A20M# input does;
+ * bit 1 reads back as written, so a guest's read-modify-write sees its own
+ * value. */
+static bool io_port_a(struct vm *vm, const struct vm_exit *e, uint32_t *val, enum exit_action *act)
 {
+	if (e->io.in) {
+		*val = vm->port_a;
+		return true;
+	}
+	vm->port_a = (uint8_t)(*val & PORT_A_A20);
+	if (*val & PORT_A_INIT_NOW) {
+		vm_reset_request(vm, "reset through System Control Port A (port 0x92)");
+		*act = EXIT_RESET;
+	}
+	return true;
+}
+
+/* Kestrel's ports; returns true when the port was one of them. */
+static bool io_kestrel(struct vm *vm, const struct vm_exit *e, uint32_t *valp, enum exit_action *act)
+{
+	if (e->io.port == PORT_SYSTEM_CONTROL_A && exit_io_size(e) == 1)
+		return io_port_a(vm, e, valp, act);
 	if (e->io.in)
 		return false;
+	uint32_t val = *valp;
 	switch (e->io.port) {
 	case KESTREL_PORT_DEBUGCON:
 		/* No flow control to pace it: while the line is full the OUT
@@ -80,7 +106,7 @@ enum exit_action io_bus_access(struct vm *vm, const struct vm_exit *e, uint32_t 
 {
 	if (!isa_decodes(&vm->isa, e->io.port)) {
 		enum exit_action act = EXIT_RESUME;
-		if (io_kestrel(vm, e, *val, &act)) /* none of them an ISA device's */
+		if (io_kestrel(vm, e, val, &act)) /* none of them an ISA device's */
 			return act;
 		port_count(vm, e->io.port);
 		*val = io_size_mask(exit_io_size(e));
