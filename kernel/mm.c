@@ -78,6 +78,8 @@ unsigned mm_page_refs(uint64_t pa) { return pmm_refs(&pmm, pa); }
 
 uint64_t mm_free_pages(void) { return pmm.free; }
 
+uint64_t mm_total_pages(void) { return pmm.total; }
+
 static uint64_t alloc_table(void *ctx)
 {
 	(void)ctx;

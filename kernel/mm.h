@@ -20,6 +20,7 @@ void mm_ref_page(uint64_t pa);
 unsigned mm_unref_page(uint64_t pa);
 unsigned mm_page_refs(uint64_t pa);
 uint64_t mm_free_pages(void);
+uint64_t mm_total_pages(void); /* pages the allocator manages */
 
 struct mb2_info;
 /* Build the allocator from the boot memory map and switch to our own page

@@ -4,6 +4,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/fmt.h"
+#include "kernel/mm.h"
 #include "kernel/paging.h"
 #include "kernel/power.h"
 #include "kernel/serial.h"
@@ -31,6 +32,13 @@ static const char *op_version(void *ctx)
 }
 
 static uint64_t op_uptime_ns(void *ctx) { return tsc_to_ns(rdtsc() - vmm_of(ctx)->start_tsc); }
+
+static void op_host_pages(void *ctx, uint64_t *total, uint64_t *free)
+{
+	(void)ctx;
+	*total = mm_total_pages();
+	*free = mm_free_pages();
+}
 static unsigned op_vm_count(void *ctx) { return vmm_of(ctx)->nvms; }
 
 static bool op_vm_info(void *ctx, unsigned id, struct monitor_vm_info *out)
@@ -239,6 +247,7 @@ static const struct monitor_ops vmm_monitor_ops = {
 	.out = op_out,
 	.version = op_version,
 	.uptime_ns = op_uptime_ns,
+	.host_pages = op_host_pages,
 	.vm_count = op_vm_count,
 	.vm_info = op_vm_info,
 	.exit_name = exit_reason_name,

@@ -33,6 +33,12 @@ static const char *refusal(void) { return knob & 1 ? "refused for the fuzzer" : 
 static void f_out(void *ctx, char c) { (void)ctx, (void)c, printed++; }
 static const char *f_version(void *ctx) { return (void)ctx, "Kestrel fuzz"; }
 static uint64_t f_uptime(void *ctx) { return (void)ctx, now_ns; }
+static void f_host_pages(void *ctx, uint64_t *total, uint64_t *free)
+{
+	(void)ctx;
+	*total = 65536;
+	*free = 61440;
+}
 static unsigned f_vm_count(void *ctx) { return (void)ctx, 3 + (knob >> 6); }
 static bool f_vm_info(void *ctx, unsigned vm, struct monitor_vm_info *out)
 {
@@ -129,7 +135,7 @@ static const char *f_dirty(void *ctx, unsigned vm, unsigned s, bool wp)
 }
 
 static const struct monitor_ops ops = {
-	.out = f_out, .version = f_version, .uptime_ns = f_uptime, .vm_count = f_vm_count, .vm_info = f_vm_info,
+	.out = f_out, .version = f_version, .uptime_ns = f_uptime, .host_pages = f_host_pages, .vm_count = f_vm_count, .vm_info = f_vm_info,
 	.exit_name = f_exit_name, .pause = f_vm_op, .resume = f_vm_op, .reset = f_vm_op, .stop = f_vm_op,
 	.exits_reset = f_vm_op, .regs = f_regs, .mem_read = f_mem_read, .dev_show = f_dev_show, .inject = f_inject,
 	.quantum_get = f_quantum_get, .quantum_set = f_quantum_set, .loglevel_get = f_loglevel_get,

@@ -65,6 +65,12 @@ static void f_out(void *ctx, char c)
 }
 static const char *f_version(void *ctx) { return (void)ctx, "Kestrel 0.1.0-test"; }
 static uint64_t f_uptime(void *ctx) { return (void)ctx, uptime; }
+static void f_host_pages(void *ctx, uint64_t *total, uint64_t *free)
+{
+	(void)ctx;
+	*total = 65536;
+	*free = 61440;
+}
 static unsigned f_vm_count(void *ctx) { return (void)ctx, nr_vms; }
 static bool f_vm_info(void *ctx, unsigned vm, struct monitor_vm_info *info)
 {
@@ -261,7 +267,7 @@ static const char *f_dirty(void *ctx, unsigned vm, unsigned seconds, bool wp)
 }
 
 static const struct monitor_ops ops = {
-	.out = f_out, .version = f_version, .uptime_ns = f_uptime, .vm_count = f_vm_count,
+	.out = f_out, .version = f_version, .uptime_ns = f_uptime, .host_pages = f_host_pages, .vm_count = f_vm_count,
 	.vm_info = f_vm_info, .exit_name = f_exit_name, .pause = f_pause, .resume = f_resume,
 	.reset = f_reset, .stop = f_stop, .exits_reset = f_exits_reset, .regs = f_regs, .mem_read = f_mem_read,
 	.dev_show = f_dev_show, .inject = f_inject, .quantum_get = f_quantum_get,
@@ -389,6 +395,7 @@ static void test_version_uptime(void **state)
 	check_cmd("version x", "usage: version\n");
 	uptime = 93784123456789ull; /* 1 d 02:03:04.123 */
 	check_cmd("uptime", "up 1d 02:03:04 (93784.123 s)\n");
+	check_cmd("host", "host memory: 65536 pages (262144 KiB), 4096 in use, 61440 free\n");
 }
 
 static void test_list(void **state)

@@ -108,6 +108,8 @@ struct monitor_ops {
 	void (*out)(void *ctx, char c);
 	const char *(*version)(void *ctx); /* "Kestrel 0.1.0", printed as is */
 	uint64_t (*uptime_ns)(void *ctx); /* same clock as monitor_tick's now_ns */
+	/* The host's page allocator: pages it manages, and those free now. */
+	void (*host_pages)(void *ctx, uint64_t *total, uint64_t *free);
 	unsigned (*vm_count)(void *ctx);
 	bool (*vm_info)(void *ctx, unsigned vm, struct monitor_vm_info *out);
 	/* SDM appendix C name of a basic exit reason ("IO_INSTRUCTION"), or NULL. */
