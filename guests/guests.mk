@@ -89,15 +89,19 @@ $(TEST_FLAT:%=$(G_OUT)/%.bin): $(G_OUT)/%.bin: tests/guests/%.asm $(FLAT_INC)
 
 # ELF guests: start code first, so _start leads .text at 0x100000.
 $(GUEST_ELF32:%=$(G_OUT)/%.elf): $(G_OUT)/%.elf: $(G_OBJ)/32/guests/%.o $(GSTART32) $(GLIB32) guests/guest.ld
+	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T guests/guest.ld -o $@ $(GSTART32) $< $(GLIB32)
 
 $(GUEST_ELF64:%=$(G_OUT)/%.elf): $(G_OUT)/%.elf: $(G_OBJ)/64/guests/%.o $(GSTART64) $(GLIB64) guests/guest.ld
+	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T guests/guest.ld -o $@ $(GSTART64) $< $(GLIB64)
 
 $(TEST_ELF32:%=$(G_OUT)/%.elf): $(G_OUT)/%.elf: $(G_OBJ)/32/tests/guests/%.o $(GSTART32) $(GLIB32) guests/guest.ld
+	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T guests/guest.ld -o $@ $(GSTART32) $< $(GLIB32)
 
 $(TEST_ELF64:%=$(G_OUT)/%.elf): $(G_OUT)/%.elf: $(G_OBJ)/64/tests/guests/%.o $(GSTART64) $(GLIB64) guests/guest.ld
+	@mkdir -p $(dir $@)
 	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T guests/guest.ld -o $@ $(GSTART64) $< $(GLIB64)
 
 # Images the loader must refuse. badelf: the ELF magic and 16 more bytes of a

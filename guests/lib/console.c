@@ -1,10 +1,33 @@
 /* Guest console output: polled COM1 or port 0xE9 (see console.h). */
 #include "guests/lib/console.h"
 
+#include "guests/lib/hcall.h"
 #include "guests/lib/io.h"
 #include "guests/lib/uart.h"
 
 static enum console_sink sink = CONSOLE_COM1;
+
+/* CONSOLE_LINE's line so far; a longer line goes out in pieces. */
+static char line[128];
+static unsigned line_len;
+
+static void line_flush(void)
+{
+	for (unsigned done = 0; done < line_len;) {
+		long n = hc_console_write(line + done, line_len - done); /* short while the host's line is full */
+		if (n < 0)
+			break;
+		done += (unsigned)n;
+	}
+	line_len = 0;
+}
+
+static void line_putc(char c)
+{
+	line[line_len++] = c;
+	if (c == '\n' || line_len == sizeof(line))
+		line_flush();
+}
 
 void com1_init(void)
 {
@@ -44,6 +67,8 @@ void console_putc(char c)
 {
 	if (sink == CONSOLE_E9)
 		e9_putc(c);
+	else if (sink == CONSOLE_LINE)
+		line_putc(c);
 	else
 		com1_putc(c);
 }

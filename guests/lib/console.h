@@ -10,6 +10,8 @@
 enum console_sink {
 	CONSOLE_COM1, /* default: poll LSR.THRE, then write THR */
 	CONSOLE_E9,   /* port 0xE9: one OUT per byte, touches no device state */
+	CONSOLE_LINE, /* Kestrel only: each line in one HC_CONSOLE_WRITE, so that it
+	               * reaches the host whole however many guests print at once */
 };
 
 void com1_init(void); /* 115200 8N1, FIFOs on, IER 0, MCR DTR|RTS|OUT2 */
