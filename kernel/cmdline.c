@@ -142,6 +142,7 @@ int parse_size(const char *s, size_t len, uint64_t *out)
 		case 'k': case 'K': shift = 10; break;
 		case 'm': case 'M': shift = 20; break;
 		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break; /* only to be refused as too big by name */
 		}
 	}
 	if (shift)

@@ -45,7 +45,7 @@ void cmdline_each(const struct cmdline *cl, void (*fn)(void *ctx, const struct c
 
 /* "123" or "0x7b" (either case) -> value; CMDLINE_ERR_SYNTAX or CMDLINE_ERR_RANGE. */
 int cmdline_parse_u64(const char *s, size_t len, uint64_t *out);
-/* "4096", "512K", "16M", "1G" (suffix either case, binary units) -> bytes. */
+/* "4096", "512K", "16M", "1G", "1T" (suffix either case, binary units) -> bytes. */
 int parse_size(const char *s, size_t len, uint64_t *out);
 
 #endif
