@@ -89,11 +89,11 @@ const char *elf_check_segments(const uint8_t *p, size_t len, const struct elf_im
 		if (s.filesz > s.memsz)
 			return "ELF segment has p_filesz > p_memsz";
 		if (s.offset > len || s.filesz > len - s.offset)
-			return "ELF segment's file data (p_offset + p_filesz) runs past the end of the image: truncated?";
+			return "ELF image truncated: a segment's file data (p_offset + p_filesz) runs past its end";
 		if (s.paddr > limit || s.memsz > limit - s.paddr)
 			return "ELF segment's p_paddr + p_memsz overflows the address space";
 		if (s.memsz && elf_overlaps_earlier(p, e, i, s))
-			return "ELF PT_LOAD segments overlap in physical memory (p_paddr + p_memsz): one would overwrite the other";
+			return "ELF PT_LOAD segments overlap (p_paddr + p_memsz): one would overwrite the other";
 	}
 	_Static_assert(ELF_LOADS_MAX == 64, "the message names the limit");
 	return loads ? NULL : "ELF has no PT_LOAD segment";
