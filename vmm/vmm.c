@@ -156,15 +156,9 @@ static const char *file_string(const struct boot_module *m)
 /* Hand the VM its "+NAME" modules, in order, and its command line. */
 static void vm_attach_files(struct vm *vm, const struct boot_module *mods, unsigned nmods)
 {
-	char shown[MODULE_SHOW + 1];
 	vm->boot = (struct guest_boot){vm->opts.cmdline, vm->files, 0, vm->opts.com2};
-	if (!loader_takes_files(vm->format)) {
-		if (*vm->opts.cmdline)
-			kprintf("kestrel: vm '%s': a %s takes no command line; '%s' ignored\n", vm->opts.name,
-				loader_format_name(vm->format),
-				fmt_quote(shown, sizeof(shown), vm->opts.cmdline, strlen(vm->opts.cmdline)));
+	if (!loader_takes_files(vm->format))
 		return;
-	}
 	for (unsigned i = 0; i < nmods && vm->boot.nfiles < VM_FILES_MAX; i++)
 		if (file_is_for(&mods[i], vm->opts.name))
 			vm->files[vm->boot.nfiles++] = (struct boot_file){mods[i].data, mods[i].size, file_string(&mods[i])};
@@ -192,6 +186,15 @@ static void vmm_check_file(struct vmm *vmm, const struct boot_module *m)
 	char target[VMOPTS_NAME_MAX + 5]; /* no VM has a longer name: that much says which */
 	kprintf("kestrel: module %u '%s': no guest is named '%s'; skipped\n", m->index, vmm_module_shown(m, shown),
 		fmt_quote(target, sizeof(target), m->string + 1, file_target_len(m)));
+}
+
+/* A command line for a format that takes none: the guest runs without it. */
+static void vm_check_cmdline(const struct vm *vm, const struct boot_module *mod)
+{
+	char shown[MODULE_SHOW + 1];
+	if (*vm->opts.cmdline && !loader_takes_files(vm->format))
+		kprintf("kestrel: module %u '%s': a %s takes no command line; ignored\n", mod->index,
+			vmm_module_shown(mod, shown), loader_format_name(vm->format));
 }
 
 static void vmm_skip_module(const struct boot_module *mod, const char *why)
@@ -303,6 +306,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsig
 		vm_release(vm);
 		return;
 	}
+	vm_check_cmdline(vm, mod);
 	vmm_print_vm(vmm, vm);
 	vmm->nvms++;
 }
