@@ -44,6 +44,8 @@ int cmdline_parse(struct cmdline *cl, const char *s)
 {
 	int rc = CMDLINE_OK;
 	cl->nargs = 0;
+	cl->dropped = 0;
+	cl->bad_quote = false;
 	for (;;) {
 		while (cmdline_space(*s))
 			s++;
@@ -57,11 +59,14 @@ int cmdline_parse(struct cmdline *cl, const char *s)
 			s++;
 			int r = cmdline_value(&s, &a);
 			rc = rc ? rc : r;
+			cl->bad_quote = cl->bad_quote || r == CMDLINE_ERR_QUOTE;
 		}
-		if (cl->nargs == CMDLINE_MAX_ARGS)
+		if (cl->nargs == CMDLINE_MAX_ARGS) {
 			rc = rc ? rc : CMDLINE_ERR_TOO_MANY;
-		else
+			cl->dropped++;
+		} else {
 			cl->args[cl->nargs++] = a;
+		}
 	}
 }
 
@@ -85,8 +90,10 @@ bool cmdline_get(const struct cmdline *cl, const char *key, const char **val, si
 
 bool cmdline_flag(const struct cmdline *cl, const char *key)
 {
-	const struct cmdline_arg *a = cmdline_find(cl, key);
-	return a && !a->val;
+	for (unsigned i = 0; i < cl->nargs; i++)
+		if (!cl->args[i].val && cmdline_key_is(&cl->args[i], key))
+			return true;
+	return false;
 }
 
 int cmdline_get_u64(const struct cmdline *cl, const char *key, uint64_t *out)
@@ -142,6 +149,7 @@ int parse_size(const char *s, size_t len, uint64_t *out)
 		case 'k': case 'K': shift = 10; break;
 		case 'm': case 'M': shift = 20; break;
 		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break; /* only to be refused as too big by name */
 		}
 	}
 	if (shift)

@@ -257,3 +257,31 @@ int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+/* The characters byte c takes in fmt_quote: 1, or 4 for "\xNN". */
+static size_t fmt_quote_width(unsigned char c) { return c >= 0x20 && c < 0x7F ? 1 : 4; }
+
+char *fmt_quote(char *buf, size_t n, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t need = 0, used = 0, i = 0;
+	for (size_t k = 0; k < len; k++)
+		need += fmt_quote_width((unsigned char)s[k]);
+	size_t room = need < n ? n - 1 : n - 4; /* leave "..." when it does not all fit */
+	for (; i < len && used + fmt_quote_width((unsigned char)s[i]) <= room; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (fmt_quote_width(c) == 1) {
+			buf[used++] = (char)c;
+			continue;
+		}
+		buf[used++] = '\\';
+		buf[used++] = 'x';
+		buf[used++] = hex[c >> 4];
+		buf[used++] = hex[c & 15];
+	}
+	if (i < len)
+		for (int k = 0; k < 3; k++)
+			buf[used++] = '.';
+	buf[used] = 0;
+	return buf;
+}

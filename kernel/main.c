@@ -4,6 +4,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/fmt.h"
 #include "kernel/fpu.h"
 #include "kernel/gdt.h"
 #include "kernel/mb2.h"
@@ -67,23 +68,43 @@ static uint64_t option_u64(const struct cmdline *cl, const char *key, uint64_t d
 	return v;
 }
 
-/* An option Kestrel does not know is probably a typo: say so, run on. */
-static void warn_unknown_option(void *ctx, const struct cmdline_arg *a)
+#define OPTION_SHOW 40 /* characters of a bad option quoted back, "..." included */
+
+/* The options Kestrel knows; flags take no value, the others need one. */
+static const char *const option_flags[] = {"nomonitor", "debug_pagefault"};
+static const char *const option_values[] = {"quantum", "timeout", "loglevel"};
+
+static bool option_in(const char *const *names, unsigned n, const struct cmdline_arg *a)
 {
-	static const char *const known[] = {"quantum", "timeout", "loglevel", "nomonitor", "debug_pagefault"};
-	(void)ctx;
-	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strlen(known[i]) == a->key_len && !strncmp(a->key, known[i], a->key_len))
-			return;
-	kprintf("kestrel: unknown option '%.*s' ignored\n", (int)a->key_len, a->key);
+	for (unsigned i = 0; i < n; i++)
+		if (strlen(names[i]) == a->key_len && !strncmp(a->key, names[i], a->key_len))
+			return true;
+	return false;
 }
 
+/* An option Kestrel does not know is probably a typo, and a flag with a
+ * value a misunderstanding: say so (the line may hold any byte), run on.
+ * A value option given as a flag is its own parser's to report. */
+static void warn_unknown_option(void *ctx, const struct cmdline_arg *a)
+{
+	char key[OPTION_SHOW + 1], val[OPTION_SHOW + 1];
+	(void)ctx;
+	bool flag = option_in(option_flags, sizeof(option_flags) / sizeof(option_flags[0]), a);
+	fmt_quote(key, sizeof(key), a->key, a->key_len);
+	if (flag && a->val)
+		kprintf("kestrel: option %s takes no value; '%s=%s' ignored\n", key, key,
+			fmt_quote(val, sizeof(val), a->val, a->val_len));
+	else if (!flag && !option_in(option_values, sizeof(option_values) / sizeof(option_values[0]), a))
+		kprintf("kestrel: unknown option '%s' ignored\n", key);
+}
+
+/* The last loglevel= wins; a bare "loglevel" after it is a mistake. */
 static void parse_loglevel(const struct cmdline *cl)
 {
 	static const char *const names[] = {"error", "warn", "info", "debug"};
-	const char *lvl;
-	size_t len;
-	if (!cmdline_get(cl, "loglevel", &lvl, &len))
+	const char *lvl = "";
+	size_t len = 0;
+	if (!cmdline_get(cl, "loglevel", &lvl, &len) && !cmdline_flag(cl, "loglevel"))
 		return;
 	for (unsigned i = 0; i < 4; i++) {
 		if (strlen(names[i]) == len && !strncmp(lvl, names[i], len)) {
@@ -94,10 +115,21 @@ static void parse_loglevel(const struct cmdline *cl)
 	kprintf("kestrel: option loglevel: expected error, warn, info or debug\n");
 }
 
+/* What the tokenizer could not keep, said once each. */
+static void warn_cmdline(const struct cmdline *cl)
+{
+	if (cl->dropped)
+		kprintf("kestrel: command line has %u options beyond the first %u; they are ignored\n", cl->dropped,
+			CMDLINE_MAX_ARGS);
+	if (cl->bad_quote)
+		kprintf("kestrel: command line has a quote left open, or text right after a closing quote\n");
+}
+
 static void parse_options(struct vmm_options *opt, const char *cmdline)
 {
 	struct cmdline cl;
 	cmdline_parse(&cl, cmdline ? cmdline : "");
+	warn_cmdline(&cl);
 	cmdline_each(&cl, warn_unknown_option, 0);
 	opt->quantum_ms = option_u64(&cl, "quantum", DEFAULT_QUANTUM_MS, 1, 1000);
 	opt->timeout_ms = option_u64(&cl, "timeout", 0, 1, UINT64_MAX / 1000000);
@@ -144,8 +176,10 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 		kprintf("kestrel: bad Multiboot2 information: %s\n", err);
 		power_off(EXIT_BAD_BOOT);
 	}
+	static char shown[256]; /* the line may hold any byte, and be KiB long */
+	const char *cl = boot_info.cmdline ? boot_info.cmdline : "";
 	kprintf("boot: loader '%s', command line '%s'\n", boot_info.bootloader ? boot_info.bootloader : "?",
-		boot_info.cmdline ? boot_info.cmdline : "");
+		fmt_quote(shown, sizeof(shown), cl, strlen(cl)));
 	if (boot_info.mods_dropped)
 		kprintf("kestrel: %u modules beyond the first %u ignored\n", boot_info.mods_dropped, MB2_MAX_MODULES);
 	if (boot_info.mmap_dropped)
@@ -163,8 +197,10 @@ void kernel_main(uint32_t magic, uint64_t mbi)
 	if (opt.debug_pagefault)
 		debug_pagefault();
 	unsigned nmods = collect_modules();
-	for (unsigned i = 0; i < nmods; i++)
-		kprintf("module %u: '%s', %lu bytes\n", i, modules[i].string, modules[i].size);
+	for (unsigned i = 0; i < nmods; i++) {
+		char shown[MODULE_SHOW + 1];
+		kprintf("module %u: '%s', %lu bytes\n", i, vmm_module_shown(&modules[i], shown), modules[i].size);
+	}
 	if (!vmm_probe(&vmm)) {
 		kprintf("vmx: not usable; powering off\n");
 		power_off(EXIT_NO_VMX);

@@ -113,7 +113,18 @@ static const char *vm_check_module(struct vmm *vmm, struct vm *vm, const struct 
 			     vm->opts.mem);
 		return buf;
 	}
+	uint64_t free = mm_free_pages() * PAGE_SIZE; /* its RAM alone, before its EPT and VMCS */
+	if (vm->opts.mem > free) {
+		fmt_snprintf(buf, len, "its %lu KiB of RAM are more than the host has free (%lu KiB)",
+			     vm->opts.mem >> 10, free >> 10);
+		return buf;
+	}
 	return 0;
+}
+
+const char *vmm_module_shown(const struct boot_module *m, char *buf)
+{
+	return fmt_quote(buf, MODULE_SHOW + 1, m->string, strlen(m->string));
 }
 
 /* A module line "+NAME [STRING]" is a file for VM NAME, not a VM. */
@@ -146,12 +157,8 @@ static const char *file_string(const struct boot_module *m)
 static void vm_attach_files(struct vm *vm, const struct boot_module *mods, unsigned nmods)
 {
 	vm->boot = (struct guest_boot){vm->opts.cmdline, vm->files, 0, vm->opts.com2};
-	if (!loader_takes_files(vm->format)) {
-		if (*vm->opts.cmdline)
-			kprintf("kestrel: vm '%s': a %s takes no command line; '%s' ignored\n", vm->opts.name,
-				loader_format_name(vm->format), vm->opts.cmdline);
+	if (!loader_takes_files(vm->format))
 		return;
-	}
 	for (unsigned i = 0; i < nmods && vm->boot.nfiles < VM_FILES_MAX; i++)
 		if (file_is_for(&mods[i], vm->opts.name))
 			vm->files[vm->boot.nfiles++] = (struct boot_file){mods[i].data, mods[i].size, file_string(&mods[i])};
@@ -160,6 +167,7 @@ static void vm_attach_files(struct vm *vm, const struct boot_module *mods, unsig
 /* A "+NAME" module that no VM took: say why. */
 static void vmm_check_file(struct vmm *vmm, const struct boot_module *m)
 {
+	char shown[MODULE_SHOW + 1];
 	for (unsigned i = 0; i < vmm->nvms; i++) {
 		struct vm *vm = &vmm->vms[i];
 		if (!file_is_for(m, vm->opts.name))
@@ -169,19 +177,30 @@ static void vmm_check_file(struct vmm *vmm, const struct boot_module *m)
 				return;
 		if (!loader_takes_files(vm->format))
 			kprintf("kestrel: module %u '%s': vm '%s' is a %s, which takes no modules; skipped\n", m->index,
-				m->string, vm->opts.name, loader_format_name(vm->format));
+				vmm_module_shown(m, shown), vm->opts.name, loader_format_name(vm->format));
 		else
 			kprintf("kestrel: module %u '%s': vm '%s' already has %u modules, the most it takes; skipped\n",
-				m->index, m->string, vm->opts.name, VM_FILES_MAX);
+				m->index, vmm_module_shown(m, shown), vm->opts.name, VM_FILES_MAX);
 		return;
 	}
-	kprintf("kestrel: module %u '%s': no guest is named '%.*s'; skipped\n", m->index, m->string,
-		(int)file_target_len(m), m->string + 1);
+	char target[VMOPTS_NAME_MAX + 5]; /* no VM has a longer name: that much says which */
+	kprintf("kestrel: module %u '%s': no guest is named '%s'; skipped\n", m->index, vmm_module_shown(m, shown),
+		fmt_quote(target, sizeof(target), m->string + 1, file_target_len(m)));
+}
+
+/* A command line for a format that takes none: the guest runs without it. */
+static void vm_check_cmdline(const struct vm *vm, const struct boot_module *mod)
+{
+	char shown[MODULE_SHOW + 1];
+	if (*vm->opts.cmdline && !loader_takes_files(vm->format))
+		kprintf("kestrel: module %u '%s': a %s takes no command line; ignored\n", mod->index,
+			vmm_module_shown(mod, shown), loader_format_name(vm->format));
 }
 
 static void vmm_skip_module(const struct boot_module *mod, const char *why)
 {
-	kprintf("kestrel: module %u '%s': %s; skipped\n", mod->index, mod->string, why);
+	char shown[MODULE_SHOW + 1];
+	kprintf("kestrel: module %u '%s': %s; skipped\n", mod->index, vmm_module_shown(mod, shown), why);
 }
 
 static void vmm_print_vm(const struct vmm *vmm, const struct vm *vm)
@@ -260,7 +279,7 @@ const char *vmm_clone_vm(struct vmm *vmm, struct vm *src, const char *name, unsi
 static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsigned nmods, unsigned index)
 {
 	const struct boot_module *mod = &mods[index];
-	char err_buf[96];
+	char err_buf[128];
 	if (vmm->nvms == VM_MAX) { /* before vms[nvms], which is past the end */
 		fmt_snprintf(err_buf, sizeof(err_buf), "too many guests (at most %u)", VM_MAX);
 		vmm_skip_module(mod, err_buf);
@@ -287,6 +306,7 @@ static void vmm_create_vm(struct vmm *vmm, const struct boot_module *mods, unsig
 		vm_release(vm);
 		return;
 	}
+	vm_check_cmdline(vm, mod);
 	vmm_print_vm(vmm, vm);
 	vmm->nvms++;
 }

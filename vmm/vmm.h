@@ -20,6 +20,13 @@ struct boot_module {
 	uint64_t size;
 };
 
+#define MODULE_SHOW 80 /* characters of a module's string quoted in a message, "..." included */
+
+/* A module's string as every message quotes it, into buf (MODULE_SHOW + 1
+ * bytes): it comes from the boot loader's configuration and may hold any
+ * byte and any length, so it is escaped and shortened (fmt_quote). */
+const char *vmm_module_shown(const struct boot_module *m, char *buf);
+
 struct vmm_options {
 	uint64_t quantum_ms; /* scheduler time slice */
 	uint64_t timeout_ms; /* power off after this long; 0 = never */

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the module-option parser (vmm/load/vmopts.c, issue
  * 13, "Fuzzing"): any module line is accepted with options inside their
- * documented ranges, or refused with a message; nothing is read past the
- * line's end. */
+ * documented ranges, or refused with a message of printable ASCII alone;
+ * nothing is read past the line's end. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(o.cmdline && (o.cmdline[0] == '\0' || (o.cmdline >= s && o.cmdline <= s + size)));
 	} else {
 		CHECK(err[0] != '\0' && memchr(err, '\0', sizeof(err)));
+		for (const char *c = err; *c; c++) /* the line's bytes come back quoted safe (fmt_quote) */
+			CHECK(*c >= 0x20 && *c < 0x7F);
 	}
 	free(s);
 	return 0;

@@ -212,7 +212,14 @@ static void test_refusals_name_the_problem(void **state)
 	assert_non_null(strstr(err, "below 1 MiB"));
 	bzimage();
 	assert_int_equal(loader_identify(img, KERNEL_OFF, &err), IMAGE_UNKNOWN);
-	assert_non_null(strstr(err, "no protected-mode kernel"));
+	assert_non_null(strstr(err, "setup_sects says more setup code than the file holds"));
+	bzimage();
+	put(img + 0x1F4, (IMG_LEN - KERNEL_OFF) / 16 + 1, 4); /* syssize: one paragraph past the end */
+	assert_int_equal(loader_identify(img, IMG_LEN, &err), IMAGE_UNKNOWN);
+	assert_non_null(strstr(err, "syssize says more protected-mode code than the file holds"));
+	bzimage();
+	put(img + 0x1F4, (IMG_LEN - KERNEL_OFF) / 16, 4); /* exactly the file, as the kernel's build makes it */
+	assert_int_equal(loader_identify(img, IMG_LEN, &err), IMAGE_BZIMAGE);
 	/* RAM and command line: only at load. */
 	refused("", 0, 0x280000, "needs more RAM");
 	char longline[300];

@@ -71,18 +71,28 @@ static void test_last_wins(void **state)
 	cmdline_parse(&cl, "q=1 q=2 f f=3");
 	expect_val(&cl, "q", "2");
 	expect_val(&cl, "f", "3");
-	assert_false(cmdline_flag(&cl, "f"));
+	assert_true(cmdline_flag(&cl, "f")); /* "f=3" is no flag and does not undo one */
+	cmdline_parse(&cl, "g=1");
+	assert_false(cmdline_flag(&cl, "g"));
 }
 
 static void test_too_many(void **state)
 {
 	(void)state;
-	char s[CMDLINE_MAX_ARGS * 4 + 16] = "";
+	char s[CMDLINE_MAX_ARGS * 4 + 32] = "";
 	for (int i = 0; i < CMDLINE_MAX_ARGS + 2; i++)
 		strcat(s, "a=1 ");
 	struct cmdline cl;
 	assert_int_equal(cmdline_parse(&cl, s), CMDLINE_ERR_TOO_MANY);
 	assert_int_equal(cl.nargs, CMDLINE_MAX_ARGS);
+	assert_int_equal(cl.dropped, 2); /* counted, for the message that says so */
+	assert_false(cl.bad_quote);
+	strcat(s, "q=\"open");
+	assert_int_equal(cmdline_parse(&cl, s), CMDLINE_ERR_TOO_MANY); /* the first problem */
+	assert_int_equal(cl.dropped, 3);
+	assert_true(cl.bad_quote); /* and the other, too */
+	assert_int_equal(cmdline_parse(&cl, "a=1"), CMDLINE_OK);
+	assert_int_equal(cl.dropped, 0);
 }
 
 static void test_get_u64(void **state)

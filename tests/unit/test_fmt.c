@@ -184,6 +184,22 @@ static void test_vformat_counts_characters(void **state)
 	assert_memory_equal(s.buf, "x=-5!", 5);
 }
 
+/* fmt_quote: bytes from outside, made safe and short for a message. */
+static void test_quote(void **state)
+{
+	(void)state;
+	char b[12];
+	assert_string_equal(fmt_quote(b, sizeof(b), "plain", 5), "plain");
+	assert_string_equal(fmt_quote(b, sizeof(b), "a\x01\xe9", 3), "a\\x01\\xe9");
+	assert_string_equal(fmt_quote(b, sizeof(b), "\x7f\n", 2), "\\x7f\\x0a");
+	assert_string_equal(fmt_quote(b, sizeof(b), "12345678901", 11), "12345678901"); /* exactly fits */
+	assert_string_equal(fmt_quote(b, sizeof(b), "123456789012", 12), "12345678...");
+	assert_string_equal(fmt_quote(b, sizeof(b), "1234567\x01z", 9), "1234567..."); /* no half escape */
+	assert_string_equal(fmt_quote(b, sizeof(b), "x\0y", 3), "x\\x00y");  /* len, not the NUL, ends it */
+	assert_string_equal(fmt_quote(b, 4, "abcd", 4), "...");
+	assert_string_equal(fmt_quote(b, sizeof(b), "", 0), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_conversion_verbatim),
 		cmocka_unit_test(test_snprintf_truncates),
 		cmocka_unit_test(test_vformat_counts_characters),
+		cmocka_unit_test(test_quote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -336,9 +336,47 @@ static void test_file_range_outside_image(void **state)
 	(void)state;
 	good(true);
 	phdr(true, 2, PT_LOAD, 6, 0x1300, 0x101000, 0x101, 0x2000); /* one byte past IMG_LEN */
-	expect_reject(IMG_LEN, "file range");
+	expect_reject(IMG_LEN, "file data (p_offset + p_filesz) runs past");
 	phdr(true, 2, PT_LOAD, 6, UINT64_MAX - 0x10, 0x101000, 0x100, 0x2000); /* offset + filesz wraps */
-	expect_reject(IMG_LEN, "file range");
+	expect_reject(IMG_LEN, "file data (p_offset + p_filesz) runs past");
+}
+
+/* Two PT_LOADs sharing bytes of guest memory: the later copy would
+ * overwrite the earlier, so neither loads; touching ends is fine. */
+static void test_overlapping_segments(void **state)
+{
+	(void)state;
+	good(false);
+	phdr(false, 2, PT_LOAD, 6, 0x1300, 0x1002FF, 0x100, 0x2000); /* its first byte is code's last */
+	expect_reject(IMG_LEN, "PT_LOAD segments overlap");
+	good(true);
+	phdr(true, 0, PT_LOAD, 5, 0x1000, 0x100000, 0x300, 0x300);
+	phdr(true, 2, PT_LOAD, 6, 0x1300, 0x0FF000, 0x100, 0x2000); /* below it, running into it */
+	expect_reject(IMG_LEN, "PT_LOAD segments overlap");
+	good(true);
+	phdr(true, 2, PT_LOAD, 6, 0x1300, 0x100300, 0x100, 0x2000); /* starts where code ends */
+	struct guest_entry e;
+	assert_null(load(IMG_LEN, &e));
+	good(false);
+	phdr(false, 1, PT_LOAD, 6, 0x1300, 0x100100, 0, 0); /* no memory: nothing to overlap */
+	assert_null(load(IMG_LEN, &e));
+}
+
+/* More PT_LOADs than ELF_LOADS_MAX: refused before the quadratic check. */
+static void test_too_many_segments(void **state)
+{
+	(void)state;
+	for (unsigned n = ELF_LOADS_MAX + 1; n >= ELF_LOADS_MAX; n--) {
+		ehdr(false, 0x100000, n);
+		for (unsigned i = 0; i < n; i++)
+			phdr(false, i, PT_LOAD, 5, 0x1000, 0x100000 + 0x10 * i, 0x10, 0x10);
+		if (n > ELF_LOADS_MAX)
+			expect_reject(IMG_LEN + 0x800, "more than 64 PT_LOAD segments");
+	}
+	struct guest_entry e;
+	const char *err = load(IMG_LEN + 0x800, &e);
+	if (err)
+		fail_msg("64 PT_LOAD segments refused: %s", err);
 }
 
 static void test_truncated_phdr_table(void **state)
@@ -458,6 +496,8 @@ int main(void)
 		cmocka_unit_test(test_paddr_overflow),
 		cmocka_unit_test(test_wrong_machine_type_class),
 		cmocka_unit_test(test_entry_point),
+		cmocka_unit_test(test_overlapping_segments),
+		cmocka_unit_test(test_too_many_segments),
 		cmocka_unit_test(test_malformed_elf_is_never_flat),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

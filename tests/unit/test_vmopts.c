@@ -119,7 +119,8 @@ static void test_bad_names(void **state)
 	bad("   \t", "missing VM name");
 	bad("mem=2M", "missing VM name before 'mem=2M'");
 	bad("a.b", "bad VM name 'a.b'");
-	bad("h\xc3\xa9llo", "bad VM name");
+	bad("h\xc3\xa9llo", "bad VM name 'h\\xc3\\xa9llo'"); /* quoted safe */
+	bad("ctl\x01", "bad VM name 'ctl\\x01'");
 	bad("sixteen_chars_xx", "longer than 15");
 	bad("42", "all digits");
 	bad("123456789012345", "all digits");
@@ -134,10 +135,14 @@ static void test_bad_options(void **state)
 	bad("opt com2=1", "unknown option 'com2=1'");
 	bad("opt com3", "unknown option 'com3'");
 	bad("opt MEM=2M", "unknown option 'MEM=2M'");
+	bad("opt \x02\x7f", "unknown option '\\x02\\x7f'");
 	bad("size mem=12Q", "bad mem size '12Q'");
 	bad("size mem=", "bad mem size ''");
 	bad("size mem=0x100000", "bad mem size '0x100000'");
-	bad("size mem=99999999999999999999G", "bad mem size");
+	bad("size mem=99999999999999999999G", "mem size '99999999999999999999G' is over 1G"); /* past 2^64 */
+	bad("size mem=99999999999999999999", "is over 1G, the most guest RAM");
+	bad("size mem=1T", "mem size '1T' is over 1G, the most guest RAM");
+	bad("size mem=1P", "bad mem size '1P'");
 	bad("size mem=5000", "not a multiple of 4 KiB");
 	bad("size mem=32K", "under 64K");
 	bad("size mem=2G", "mem size '2G' is over 1G, the most guest RAM");

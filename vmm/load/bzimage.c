@@ -14,6 +14,7 @@
 
 /* Setup header fields, at their offsets in the image and in the zero page. */
 #define HDR_SETUP_SECTS      0x1F1
+#define HDR_SYSSIZE          0x1F4 /* the protected-mode code, in 16-byte paragraphs (2.04+) */
 #define HDR_BOOT_FLAG        0x1FE /* 0xAA55 */
 #define HDR_JUMP_LEN         0x201 /* the header ends at 0x202 + this byte */
 #define HDR_MAGIC            0x202 /* "HdrS" */
@@ -91,7 +92,11 @@ static const char *bz_parse(const uint8_t *p, size_t len, struct bz_header *h)
 	if (h->header_end > HDR_END_MAX || h->header_end > h->setup_len)
 		return "Linux setup header is longer than the boot protocol allows";
 	if (h->setup_len >= len)
-		return "Linux image truncated: no protected-mode kernel after the setup sectors";
+		return "Linux image truncated: setup_sects says more setup code than the file holds";
+	/* boot.rst: syssize is reliable from 2.04 on; the kernel's build pads
+	 * the file to exactly setup + syssize * 16 (arch/x86/boot/tools/build.c). */
+	if (bz_get(p, HDR_SYSSIZE, 4) * 16 > len - h->setup_len)
+		return "Linux image truncated: syssize says more protected-mode code than the file holds";
 	h->init_size = bz_get(p, HDR_INIT_SIZE, 4);
 	if (h->init_size < len - h->setup_len)
 		h->init_size = len - h->setup_len;

@@ -63,21 +63,39 @@ struct elf_seg elf_phdr(const uint8_t *p, const struct elf_image *e, uint32_t i)
 	                        le_read(h + 20, 4)};
 }
 
+/* Whether PT_LOAD segment i's memory image [p_paddr, p_paddr + p_memsz)
+ * meets that of an earlier one: the gABI ("Program Header") gives each
+ * loadable segment its own memory image and says nothing of sharing bytes,
+ * so the later copy would silently overwrite the earlier one. */
+static bool elf_overlaps_earlier(const uint8_t *p, const struct elf_image *e, uint32_t i, struct elf_seg s)
+{
+	for (uint32_t j = 0; j < i; j++) {
+		struct elf_seg t = elf_phdr(p, e, j);
+		if (t.type == PT_LOAD && t.memsz && s.paddr < t.paddr + t.memsz && t.paddr < s.paddr + s.memsz)
+			return true;
+	}
+	return false;
+}
+
 const char *elf_check_segments(const uint8_t *p, size_t len, const struct elf_image *e, uint64_t limit)
 {
-	bool loads = false;
+	uint32_t loads = 0;
 	for (uint32_t i = 0; i < e->phnum; i++) {
 		struct elf_seg s = elf_phdr(p, e, i);
 		if (s.type != PT_LOAD)
 			continue;
-		loads = true;
+		if (++loads > ELF_LOADS_MAX)
+			return "ELF has more than 64 PT_LOAD segments";
 		if (s.filesz > s.memsz)
 			return "ELF segment has p_filesz > p_memsz";
 		if (s.offset > len || s.filesz > len - s.offset)
-			return "ELF segment's file range runs past the image";
+			return "ELF image truncated: a segment's file data (p_offset + p_filesz) runs past its end";
 		if (s.paddr > limit || s.memsz > limit - s.paddr)
 			return "ELF segment's p_paddr + p_memsz overflows the address space";
+		if (s.memsz && elf_overlaps_earlier(p, e, i, s))
+			return "ELF PT_LOAD segments overlap (p_paddr + p_memsz): one would overwrite the other";
 	}
+	_Static_assert(ELF_LOADS_MAX == 64, "the message names the limit");
 	return loads ? NULL : "ELF has no PT_LOAD segment";
 }
 

@@ -11,6 +11,9 @@
 
 #define PT_LOAD 1
 #define PF_X    1
+/* PT_LOAD segments Kestrel takes in one image: linkers emit a handful, and
+ * the overlap check is quadratic in them. */
+#define ELF_LOADS_MAX 64
 
 /* A program header, whichever the class. */
 struct elf_seg {
@@ -46,7 +49,8 @@ bool elf_is_elf(const uint8_t *p, size_t len);
 const char *elf_parse_header(const uint8_t *p, size_t len, struct elf_image *e);
 struct elf_seg elf_phdr(const uint8_t *p, const struct elf_image *e, uint32_t i);
 /* Every PT_LOAD: p_filesz <= p_memsz, its file range inside the image, its
- * physical range below limit (exclusive) without wrapping; and at least one. */
+ * physical range below limit (exclusive) without wrapping and clear of the
+ * others'; at least one, at most ELF_LOADS_MAX. */
 const char *elf_check_segments(const uint8_t *p, size_t len, const struct elf_image *e, uint64_t limit);
 /* Copy every PT_LOAD with p_memsz to ram + p_paddr + shift, zeroing its tail
  * (the caller checked that each lies inside ram). */

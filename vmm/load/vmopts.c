@@ -4,7 +4,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/fmt.h"
 
-#define VMOPTS_SHOW 40 /* characters of a bad token quoted back */
+#define VMOPTS_SHOW 40 /* characters of a bad token quoted back, "..." included */
 
 static bool vmopts_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -21,10 +21,12 @@ static bool vmopts_is(const char *t, size_t len, const char *word)
 	return i == len && !word[i];
 }
 
+/* fmt has one %s for the token, quoted safe (fmt_quote) and shortened to
+ * VMOPTS_SHOW characters: the line came from outside. */
 static int vmopts_fail(char *err, size_t err_len, const char *fmt, const char *t, size_t len)
 {
-	int n = len > VMOPTS_SHOW ? VMOPTS_SHOW : (int)len;
-	fmt_snprintf(err, err_len, fmt, n, t, len > VMOPTS_SHOW ? "..." : "");
+	char shown[VMOPTS_SHOW + 1];
+	fmt_snprintf(err, err_len, fmt, fmt_quote(shown, sizeof(shown), t, len));
 	return -1;
 }
 
@@ -33,16 +35,16 @@ static int vmopts_name(const char *t, size_t len, struct vm_opts *out, char *err
 	bool digits = true;
 	for (size_t i = 0; i < len; i++)
 		if (t[i] == '=')
-			return vmopts_fail(err, err_len, "missing VM name before '%.*s%s'", t, len);
+			return vmopts_fail(err, err_len, "missing VM name before '%s'", t, len);
 	for (size_t i = 0; i < len; i++) {
 		if (!vmopts_name_char(t[i]))
-			return vmopts_fail(err, err_len, "bad VM name '%.*s%s': use A-Z a-z 0-9 _ -", t, len);
+			return vmopts_fail(err, err_len, "bad VM name '%s': use A-Z a-z 0-9 _ -", t, len);
 		digits = digits && t[i] >= '0' && t[i] <= '9';
 	}
 	if (len > VMOPTS_NAME_MAX)
-		return vmopts_fail(err, err_len, "VM name '%.*s%s' is longer than 15 characters", t, len);
+		return vmopts_fail(err, err_len, "VM name '%s' is longer than 15 characters", t, len);
 	if (digits)
-		return vmopts_fail(err, err_len, "VM name '%.*s%s' is all digits (numbers are VM ids)", t, len);
+		return vmopts_fail(err, err_len, "VM name '%s' is all digits (numbers are VM ids)", t, len);
 	for (size_t i = 0; i < len; i++)
 		out->name[i] = t[i];
 	out->name[len] = 0;
@@ -52,15 +54,18 @@ static int vmopts_name(const char *t, size_t len, struct vm_opts *out, char *err
 static int vmopts_mem(const char *v, size_t len, struct vm_opts *out, char *err, size_t err_len)
 {
 	uint64_t mem;
-	if (parse_size(v, len, &mem) != CMDLINE_OK)
-		return vmopts_fail(err, err_len, "bad mem size '%.*s%s' (use e.g. 4096, 512K, 16M, 1G)", v, len);
-	if (mem % 4096)
-		return vmopts_fail(err, err_len, "mem size '%.*s%s' is not a multiple of 4 KiB", v, len);
+	int rc = parse_size(v, len, &mem);
 	_Static_assert(VMOPTS_MEM_MIN == 64 << 10 && VMOPTS_MEM_MAX == 1 << 30, "the messages name the limits");
+	if (rc == CMDLINE_ERR_RANGE) /* past 2^64 bytes: absurd, not malformed */
+		return vmopts_fail(err, err_len, "mem size '%s' is over 1G, the most guest RAM", v, len);
+	if (rc != CMDLINE_OK)
+		return vmopts_fail(err, err_len, "bad mem size '%s' (use e.g. 4096, 512K, 16M, 1G)", v, len);
+	if (mem % 4096)
+		return vmopts_fail(err, err_len, "mem size '%s' is not a multiple of 4 KiB", v, len);
 	if (mem < VMOPTS_MEM_MIN)
-		return vmopts_fail(err, err_len, "mem size '%.*s%s' is under 64K, the least guest RAM", v, len);
+		return vmopts_fail(err, err_len, "mem size '%s' is under 64K, the least guest RAM", v, len);
 	if (mem > VMOPTS_MEM_MAX)
-		return vmopts_fail(err, err_len, "mem size '%.*s%s' is over 1G, the most guest RAM", v, len);
+		return vmopts_fail(err, err_len, "mem size '%s' is over 1G, the most guest RAM", v, len);
 	out->mem = mem;
 	return 0;
 }
@@ -76,10 +81,10 @@ static int vmopts_option(const char *t, size_t len, struct vm_opts *out, char *e
 		return 0;
 	}
 	if (len >= 9 && vmopts_is(t, 9, "on_reset="))
-		return vmopts_fail(err, err_len, "bad '%.*s%s': on_reset is restart or stop", t, len);
+		return vmopts_fail(err, err_len, "bad '%s': on_reset is restart or stop", t, len);
 	if (len >= 4 && vmopts_is(t, 4, "mem="))
 		return vmopts_mem(t + 4, len - 4, out, err, err_len);
-	return vmopts_fail(err, err_len, "unknown option '%.*s%s'", t, len);
+	return vmopts_fail(err, err_len, "unknown option '%s'", t, len);
 }
 
 /* Where Kestrel's options end: at the first " -- " (or a line that starts
