@@ -295,7 +295,11 @@ static void sched_run_vcpu(struct vmm *vmm, struct vm *vm, enum slice_kind kind,
 			isa_advance(&vm->isa, now);
 			vm->dev_deadline = isa_next_deadline(&vm->isa, now);
 			vm->intr = isa_intr(&vm->isa);
-			if (!vm->intr)
+			/* Nothing requested: the next request is a new one, worth a
+			 * boost. A request held back only by the guest's own handler
+			 * (in service, no EOI yet) is not: it had its boost, and a
+			 * guest that never sends the EOI would be boosted for good. */
+			if (!vm->intr && !isa_intr_waiting(&vm->isa))
 				vm->intr_seen = false;
 		}
 		sched_inject(vmm, vm, now);
